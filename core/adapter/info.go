@@ -1,0 +1,146 @@
+package adapter
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gosio/gosio/core/parser"
+)
+
+// Handshake describes the request that opened a socket, in the shape Node's
+// socket.io exposes as socket.handshake and exchanges between servers. A
+// Handshake is immutable once the socket is connected; it may be read
+// concurrently.
+type Handshake struct {
+	// Header holds the request headers.
+	Header http.Header
+	// Time is when the handshake happened.
+	Time time.Time
+	// Address is the client's remote address.
+	Address string
+	// XDomain reports a cross-origin request (an Origin header was sent).
+	XDomain bool
+	// Secure reports a TLS connection.
+	Secure bool
+	// URL is the request URI as received.
+	URL string
+	// Query holds the query parameters of the request.
+	Query url.Values
+	// Auth is the CONNECT packet's payload, as raw JSON ("{}" when absent).
+	Auth json.RawMessage
+}
+
+// handshakeJSON is the wire shape of Handshake shared with Node servers.
+type handshakeJSON struct {
+	Headers map[string]any    `json:"headers"`
+	Time    string            `json:"time"`
+	Address string            `json:"address"`
+	XDomain bool              `json:"xdomain"`
+	Secure  bool              `json:"secure"`
+	Issued  int64             `json:"issued"`
+	URL     string            `json:"url"`
+	Query   map[string]string `json:"query"`
+	Auth    json.RawMessage   `json:"auth"`
+}
+
+// nodeTimeLayout is how JavaScript's Date.prototype.toString prints a time
+// in UTC, which is what Node servers send as handshake.time.
+const nodeTimeLayout = "Mon Jan 02 2006 15:04:05 GMT-0700"
+
+// MarshalJSON encodes the handshake as Node's servers do: lower-case header
+// names, single-valued query parameters, time as a string and issued in
+// milliseconds.
+func (h Handshake) MarshalJSON() ([]byte, error) {
+	out := handshakeJSON{
+		Headers: make(map[string]any, len(h.Header)),
+		Time:    h.Time.UTC().Format(nodeTimeLayout) + " (Coordinated Universal Time)",
+		Address: h.Address,
+		XDomain: h.XDomain,
+		Secure:  h.Secure,
+		Issued:  h.Time.UnixMilli(),
+		URL:     h.URL,
+		Query:   make(map[string]string, len(h.Query)),
+		Auth:    h.Auth,
+	}
+	for k, v := range h.Header {
+		name := strings.ToLower(k)
+		switch {
+		case name == "set-cookie":
+			out.Headers[name] = v
+		case len(v) > 0:
+			out.Headers[name] = strings.Join(v, ", ")
+		}
+	}
+	for k, v := range h.Query {
+		if len(v) > 0 {
+			out.Query[k] = v[0]
+		}
+	}
+	if len(out.Auth) == 0 {
+		out.Auth = json.RawMessage("{}")
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON decodes a handshake sent by another server, Node's or ours.
+func (h *Handshake) UnmarshalJSON(b []byte) error {
+	var in handshakeJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*h = Handshake{
+		Header:  make(http.Header, len(in.Headers)),
+		Time:    time.UnixMilli(in.Issued),
+		Address: in.Address,
+		XDomain: in.XDomain,
+		Secure:  in.Secure,
+		URL:     in.URL,
+		Query:   make(url.Values, len(in.Query)),
+		Auth:    in.Auth,
+	}
+	for k, v := range in.Headers {
+		key := http.CanonicalHeaderKey(k)
+		switch v := v.(type) {
+		case string:
+			h.Header[key] = []string{v}
+		case []any:
+			for _, e := range v {
+				if s, ok := e.(string); ok {
+					h.Header[key] = append(h.Header[key], s)
+				}
+			}
+		}
+	}
+	for k, v := range in.Query {
+		h.Query[k] = []string{v}
+	}
+	return nil
+}
+
+// SocketInfo describes a socket for FetchSockets. For a local socket Data is
+// the socket's own data value; for a socket of another server it is the raw
+// JSON that server sent (json.RawMessage), or a generic value decoded from
+// MessagePack.
+type SocketInfo struct {
+	ID        SocketID   `json:"id"`
+	Handshake *Handshake `json:"handshake"`
+	Rooms     []Room     `json:"rooms"`
+	Data      any        `json:"data"`
+	// Local reports a socket of this server.
+	Local bool `json:"-"`
+}
+
+// Session is the state kept for a socket that went away unexpectedly, so that
+// a client reconnecting within the recovery window gets it back.
+type Session struct {
+	// SID is the socket's public id, PID its private id (the client's proof).
+	SID, PID string
+	Rooms    []Room
+	Data     any
+	// Missed are the packets broadcast to the socket's rooms after the
+	// client's last offset, oldest first; RestoreSession fills it.
+	Missed []*parser.Packet
+}

@@ -1,0 +1,297 @@
+package adapter
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/gosio/gosio/core/parser"
+)
+
+// Memory is the in-memory adapter: rooms live in this process and broadcasts
+// reach only its sockets. It is the default, and the base that cluster
+// adapters embed, overriding the operations that cross servers.
+//
+// All methods are safe for concurrent use. Sockets are called back outside
+// the adapter's lock.
+type Memory struct {
+	nsp Namespace
+
+	mu    sync.RWMutex
+	rooms map[Room]map[SocketID]struct{}
+	sids  map[SocketID]map[Room]struct{}
+
+	rec *recovery // nil unless connection state recovery is on
+}
+
+// MemoryOptions configure a Memory adapter. The zero value is valid.
+type MemoryOptions struct {
+	// Recovery turns on connection state recovery: broadcast packets are
+	// kept, with their offsets, for sockets that reconnect.
+	Recovery *RecoveryOptions
+}
+
+// NewMemory returns an in-memory adapter for nsp.
+func NewMemory(nsp Namespace, opts MemoryOptions) *Memory {
+	m := &Memory{
+		nsp:   nsp,
+		rooms: make(map[Room]map[SocketID]struct{}),
+		sids:  make(map[SocketID]map[Room]struct{}),
+	}
+	if opts.Recovery != nil {
+		m.rec = newRecovery(*opts.Recovery)
+	}
+	return m
+}
+
+// MemoryFactory returns a Factory of Memory adapters with opts.
+func MemoryFactory(opts MemoryOptions) Factory {
+	return func(nsp Namespace) Adapter { return NewMemory(nsp, opts) }
+}
+
+// Namespace returns the namespace the adapter serves.
+func (m *Memory) Namespace() Namespace { return m.nsp }
+
+// AddAll adds the socket to the rooms.
+func (m *Memory) AddAll(id SocketID, rooms ...Room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mine := m.sids[id]
+	if mine == nil {
+		mine = make(map[Room]struct{}, len(rooms))
+		m.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := m.rooms[r]
+		if members == nil {
+			members = make(map[SocketID]struct{}, 1)
+			m.rooms[r] = members
+		}
+		members[id] = struct{}{}
+	}
+}
+
+// Del removes the socket from the room.
+func (m *Memory) Del(id SocketID, room Room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if mine := m.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	m.delMember(room, id)
+}
+
+func (m *Memory) delMember(room Room, id SocketID) {
+	if members := m.rooms[room]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(m.rooms, room)
+		}
+	}
+}
+
+// DelAll removes the socket from every room.
+func (m *Memory) DelAll(id SocketID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for r := range m.sids[id] {
+		m.delMember(r, id)
+	}
+	delete(m.sids, id)
+}
+
+// SocketRooms returns the rooms of a local socket, sorted.
+func (m *Memory) SocketRooms(id SocketID) []Room {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	mine := m.sids[id]
+	out := make([]Room, 0, len(mine))
+	for r := range mine {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Sockets returns the ids of the local sockets matching opts.
+func (m *Memory) Sockets(opts BroadcastOptions) []SocketID {
+	var out []SocketID
+	m.apply(opts, func(id SocketID) { out = append(out, id) })
+	return out
+}
+
+// apply calls fn, outside the lock, for each local socket matching opts,
+// once each.
+func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
+	m.mu.RLock()
+	var ids []SocketID
+	except := m.exceptSet(opts.Except)
+	if len(opts.Rooms) > 0 {
+		var seen map[SocketID]struct{}
+		if len(opts.Rooms) > 1 {
+			seen = make(map[SocketID]struct{})
+		}
+		for _, r := range opts.Rooms {
+			for id := range m.rooms[r] {
+				if _, skip := except[id]; skip {
+					continue
+				}
+				if seen != nil {
+					if _, dup := seen[id]; dup {
+						continue
+					}
+					seen[id] = struct{}{}
+				}
+				ids = append(ids, id)
+			}
+		}
+	} else {
+		ids = make([]SocketID, 0, len(m.sids))
+		for id := range m.sids {
+			if _, skip := except[id]; !skip {
+				ids = append(ids, id)
+			}
+		}
+	}
+	m.mu.RUnlock()
+	for _, id := range ids {
+		fn(id)
+	}
+}
+
+// exceptSet returns the ids of the sockets in the except rooms. The caller
+// holds the read lock.
+func (m *Memory) exceptSet(except []Room) map[SocketID]struct{} {
+	if len(except) == 0 {
+		return nil
+	}
+	out := make(map[SocketID]struct{})
+	for _, r := range except {
+		for id := range m.rooms[r] {
+			out[id] = struct{}{}
+		}
+	}
+	return out
+}
+
+// Broadcast encodes p once and delivers it to every local socket matching
+// opts. With recovery on, an event without ack id that is not volatile gets
+// its offset as last argument and is kept for reconnecting sockets.
+func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	if m.rec != nil {
+		p = m.rec.record(p, opts)
+	}
+	enc, err := Encode(m.nsp.Parser(), p)
+	if err != nil {
+		return err
+	}
+	m.apply(opts, func(id SocketID) {
+		if s, ok := m.nsp.Socket(id); ok {
+			_ = s.Deliver(enc, opts.Flags, nil)
+		}
+	})
+	return nil
+}
+
+// BroadcastWithAck gives p a fresh ack id, encodes it once and delivers it to
+// every local socket matching opts; each client's reply reaches ack. It
+// calls clientCount with the number of sockets it reached.
+func (m *Memory) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, clientCount func(int), ack AckFunc) error {
+	q := *p
+	q.ID, q.HasID = m.nsp.NextAckID(), true
+	enc, err := Encode(m.nsp.Parser(), &q)
+	if err != nil {
+		return err
+	}
+	n := 0
+	m.apply(opts, func(id SocketID) {
+		if s, ok := m.nsp.Socket(id); ok {
+			if s.Deliver(enc, opts.Flags, ack) == nil {
+				n++
+			}
+		}
+	})
+	clientCount(n)
+	return nil
+}
+
+// AllRooms returns the local rooms.
+func (m *Memory) AllRooms(context.Context) ([]Room, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]Room, 0, len(m.rooms))
+	for r := range m.rooms {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// FetchSockets describes the local sockets matching opts.
+func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
+	var out []SocketInfo
+	m.apply(opts, func(id SocketID) {
+		if s, ok := m.nsp.Socket(id); ok {
+			info := s.Info()
+			info.Local = true
+			out = append(out, info)
+		}
+	})
+	return out, nil
+}
+
+// AddSockets makes the local sockets matching opts join rooms.
+func (m *Memory) AddSockets(opts BroadcastOptions, rooms []Room) error {
+	m.apply(opts, func(id SocketID) { m.AddAll(id, rooms...) })
+	return nil
+}
+
+// DelSockets makes the local sockets matching opts leave rooms.
+func (m *Memory) DelSockets(opts BroadcastOptions, rooms []Room) error {
+	m.apply(opts, func(id SocketID) {
+		for _, r := range rooms {
+			m.Del(id, r)
+		}
+	})
+	return nil
+}
+
+// DisconnectSockets disconnects the local sockets matching opts.
+func (m *Memory) DisconnectSockets(opts BroadcastOptions, close bool) error {
+	m.apply(opts, func(id SocketID) {
+		if s, ok := m.nsp.Socket(id); ok {
+			s.Disconnect(close)
+		}
+	})
+	return nil
+}
+
+// ServerSideEmit does nothing on a single server: there is no other server
+// to reach, so a request for acks gets no replies at once.
+func (m *Memory) ServerSideEmit(context.Context, []any, bool) ([]any, error) {
+	return nil, nil
+}
+
+// ServerCount returns 1.
+func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// PersistSession keeps s for connection state recovery; without recovery it
+// does nothing.
+func (m *Memory) PersistSession(s *Session) {
+	if m.rec != nil {
+		m.rec.persist(s)
+	}
+}
+
+// RestoreSession returns the session pid with the packets it missed after
+// offset.
+func (m *Memory) RestoreSession(pid, offset string) (*Session, error) {
+	if m.rec == nil {
+		return nil, ErrNoSession
+	}
+	return m.rec.restore(pid, offset)
+}
+
+// Close does nothing for the in-memory adapter.
+func (m *Memory) Close() error { return nil }

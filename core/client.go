@@ -1,0 +1,248 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/core/parser"
+)
+
+// client is one Engine.IO session seen by the Socket.IO layer: it decodes
+// packets and multiplexes the session's namespaces.
+type client struct {
+	srv  *Server
+	sess *engine.Session
+	ctx  context.Context // the handshake request's context, detached
+	dec  *parser.Decoder // used only from OnMessage, which the engine serializes
+	disp *dispatcher
+
+	mu          sync.Mutex
+	sockets     map[string]*Socket // by namespace name
+	connecting  map[string]bool    // namespaces whose connect is under way
+	closed      bool
+	closeReason string // set before closing the session for a reason of ours
+	timer       *time.Timer
+}
+
+func newClient(srv *Server, sess *engine.Session) *client {
+	ctx := sess.Handshake().Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := &client{
+		srv:        srv,
+		sess:       sess,
+		ctx:        ctx,
+		dec:        srv.opts.Parser.NewDecoder(),
+		disp:       newDispatcher(&srv.workers, srv.opts.MaxPendingEvents),
+		sockets:    make(map[string]*Socket),
+		connecting: make(map[string]bool),
+	}
+	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
+	return c
+}
+
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	c.mu.Unlock()
+	if idle {
+		c.srv.opts.Logger.Debug("socket.io: no namespace joined in time", "sid", c.sess.ID())
+		c.sess.Close()
+	}
+}
+
+// closeFor closes the connection, reporting reason to its sockets.
+func (c *client) closeFor(reason string) {
+	c.mu.Lock()
+	if c.closeReason == "" {
+		c.closeReason = reason
+	}
+	c.mu.Unlock()
+	c.sess.Close()
+}
+
+func (c *client) onMessage(m engine.Message) {
+	p, err := c.dec.Decode(m.Data, m.Binary)
+	if err != nil {
+		c.srv.opts.Logger.Debug("socket.io: bad packet", "sid", c.sess.ID(), "err", err)
+		c.closeFor(ReasonParseError)
+		return
+	}
+	if p == nil {
+		return // waiting for attachments
+	}
+	switch p.Type {
+	case parser.Connect:
+		c.connect(p)
+	case parser.Event, parser.BinaryEvent:
+		if s := c.socket(p.Nsp); s != nil {
+			c.disp.push(func() { s.onEvent(p) }, true)
+		}
+	case parser.Ack, parser.BinaryAck:
+		if s := c.socket(p.Nsp); s != nil {
+			s.onAck(p)
+		}
+	case parser.Disconnect:
+		if s := c.socket(p.Nsp); s != nil {
+			s.closing.Store(true)
+			c.disp.push(func() { s.onClose(ReasonClientNamespaceDisconnect) }, false)
+		}
+	default:
+		c.closeFor(ReasonParseError)
+	}
+}
+
+func (c *client) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sockets[nsp]
+}
+
+// connect handles a CONNECT packet: the namespace's middlewares and
+// connection handlers run on the dispatcher, in order with the events.
+func (c *client) connect(p *parser.Packet) {
+	name := p.Nsp
+	auth := json.RawMessage(p.Raw)
+	if len(auth) == 0 {
+		auth = json.RawMessage("{}")
+	}
+	c.mu.Lock()
+	if c.closed || c.sockets[name] != nil || c.connecting[name] {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.sockets)+len(c.connecting) >= c.srv.opts.MaxNamespacesPerClient {
+		c.mu.Unlock()
+		c.sendConnectError(name, errors.New("Too many namespaces"))
+		return
+	}
+	c.connecting[name] = true
+	c.mu.Unlock()
+	c.disp.push(func() {
+		defer func() {
+			c.mu.Lock()
+			delete(c.connecting, name)
+			c.mu.Unlock()
+		}()
+		hs := c.handshake(auth)
+		nsp := c.srv.namespaceFor(name, hs)
+		if nsp == nil {
+			c.sendConnectError(name, errors.New("Invalid namespace"))
+			return
+		}
+		nsp.add(c, hs)
+	}, true)
+}
+
+// handshake builds the Socket.IO handshake of a socket from the engine's
+// snapshot of the request and the CONNECT payload.
+func (c *client) handshake(auth json.RawMessage) *Handshake {
+	eh := c.sess.Handshake()
+	return &Handshake{
+		Header:  eh.Header,
+		Time:    eh.Time,
+		Address: eh.RemoteAddr,
+		XDomain: eh.Header.Get("Origin") != "",
+		Secure:  eh.Secure,
+		URL:     eh.URL,
+		Query:   eh.Query,
+		Auth:    auth,
+	}
+}
+
+func (c *client) sendConnectError(nsp string, err error) {
+	_ = c.writePacket(&parser.Packet{Type: parser.ConnectError, Nsp: nsp, Data: connectErrorPayload(err)}, false)
+}
+
+// attach registers a connected socket; it fails when the connection closed
+// meanwhile.
+func (c *client) attach(s *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.sockets[s.nsp.name] = s
+	c.timer.Stop()
+	return true
+}
+
+func (c *client) detach(s *Socket) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+}
+
+// writePacket encodes p and queues it.
+func (c *client) writePacket(p *parser.Packet, volatile bool) error {
+	text, att, err := c.srv.opts.Parser.Encode(p)
+	if err != nil {
+		return err
+	}
+	return c.write(text, att, volatile)
+}
+
+// write queues an encoded packet: its text frame and attachments go out
+// together, never interleaved with another packet.
+func (c *client) write(text []byte, att [][]byte, volatile bool) error {
+	var msgs []engine.Message
+	if len(att) == 0 {
+		msgs = []engine.Message{{Data: text}}
+	} else {
+		msgs = make([]engine.Message, 0, 1+len(att))
+		msgs = append(msgs, engine.Message{Data: text})
+		for _, a := range att {
+			msgs = append(msgs, engine.Message{Data: a, Binary: true})
+		}
+	}
+	if volatile {
+		err := c.sess.SendVolatile(msgs...)
+		if errors.Is(err, engine.ErrDropped) {
+			return nil
+		}
+		return err
+	}
+	return c.sess.Send(msgs...)
+}
+
+// onClose runs when the engine session closed: every socket disconnects with
+// the session's reason, unless we closed it for a reason of our own.
+func (c *client) onClose(reason string) {
+	c.mu.Lock()
+	c.closed = true
+	if c.closeReason != "" {
+		reason = c.closeReason
+	}
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	c.timer.Stop()
+	for _, s := range socks {
+		s.closing.Store(true)
+		c.disp.push(func() { s.onClose(reason) }, false)
+	}
+}
+
+// disconnectAll disconnects every socket of the connection (each gets a
+// DISCONNECT packet) and closes it.
+func (c *client) disconnectAll() {
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.Disconnect(false)
+	}
+	c.closeFor(ReasonServerNamespaceDisconnect)
+}

@@ -1,0 +1,28 @@
+// Package core is gosio's Socket.IO v4 server: what app code imports.
+//
+// A [Server] speaks Engine.IO protocol 4 and Socket.IO protocol 5, the
+// protocols of socket.io-client 3.x and 4.x, over HTTP long-polling and
+// WebSocket. Mount it on net/http (it is an http.Handler), on fasthttp
+// (ServeFastHTTP), or on Gin, Echo or Fiber with the integrations in
+// github.com/gosio/gosio/adapters/...
+//
+// Map of the package:
+//
+//   - [Server], [Options]: the server, its namespaces, shutdown.
+//   - [Namespace]: middlewares ([ConnectMiddleware]), connection handlers,
+//     broadcasts; dynamic namespaces with [Server.OfFunc].
+//   - [Socket]: one client in one namespace: events ([Socket.On] with
+//     [EventHandler], [Handle], [HandleAck]), acks ([Socket.EmitWithAck]),
+//     rooms, data, disconnection.
+//   - [BroadcastOperator]: To/In/Except/Local/Volatile/Timeout selections,
+//     broadcasts with acks, FetchSockets ([RemoteSocket]), SocketsJoin,
+//     SocketsLeave, DisconnectSockets.
+//   - [Args], [Event]: received arguments, decoded into Go types on demand.
+//   - [Value], [WithValues], [IsHandshake]: the app's HTTP context (the
+//     logged-in user, the session) inside socket handlers.
+//
+// Handlers of one connection run one at a time, in the order its packets
+// arrived, on a goroutine that exists only while there is work. A handler
+// may wait for an acknowledgement from its own client; long work belongs in
+// a goroutine of your own.
+package core

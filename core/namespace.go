@@ -1,0 +1,344 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/core/adapter"
+	"github.com/gosio/gosio/core/parser"
+)
+
+// ConnectHandler admits a socket to a namespace; an error refuses it and
+// reaches the client as a connect_error (see [ConnectError]).
+type ConnectHandler func(s *Socket) error
+
+// ConnectMiddleware decorates the connect handler of a namespace: it may
+// look at the socket's handshake, set its data, and refuse it by returning
+// an error instead of calling next.
+type ConnectMiddleware func(next ConnectHandler) ConnectHandler
+
+// ConnectFunc turns a function into a middleware that runs fn and, when fn
+// returns nil, the rest of the chain.
+func ConnectFunc(fn func(s *Socket) error) ConnectMiddleware {
+	return func(next ConnectHandler) ConnectHandler {
+		return func(s *Socket) error {
+			if err := fn(s); err != nil {
+				return err
+			}
+			return next(s)
+		}
+	}
+}
+
+// Namespace is a communication channel that multiplexes one connection: each
+// client connects to the namespaces it wants, and each namespace has its own
+// middlewares, handlers, rooms and broadcasts.
+//
+// A Namespace made by [Server.OfFunc] or [Server.OfRegexp] is a parent: its
+// middlewares and handlers apply to every namespace whose name matches, and
+// its broadcasts reach all of them.
+//
+// All methods are safe for concurrent use. Register middlewares and handlers
+// before clients connect; later registrations apply to later connections.
+type Namespace struct {
+	srv  *Server
+	name string
+	adp  adapter.Adapter
+	ids  atomic.Uint64
+
+	mu          sync.RWMutex
+	sockets     map[string]*Socket
+	middlewares []ConnectMiddleware
+	onConnect   []func(*Socket)
+	serverSide  map[string]func(args []any, ack func(args ...any))
+
+	parent   *Namespace                             // for children of a dynamic namespace
+	match    func(name string, hs *Handshake) bool // for parents
+	children map[string]*Namespace
+}
+
+func newNamespace(srv *Server, name string) *Namespace {
+	n := &Namespace{
+		srv:        srv,
+		name:       name,
+		sockets:    make(map[string]*Socket),
+		serverSide: make(map[string]func([]any, func(...any))),
+	}
+	n.adp = srv.opts.Adapter(nsView{n})
+	return n
+}
+
+// nsView is the narrow view of a namespace given to its adapter.
+type nsView struct{ n *Namespace }
+
+func (v nsView) Name() string { return v.n.name }
+func (v nsView) Socket(id string) (adapter.Socket, bool) {
+	v.n.mu.RLock()
+	s, ok := v.n.sockets[id]
+	v.n.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return s, true
+}
+func (v nsView) Parser() parser.Parser { return v.n.srv.opts.Parser }
+func (v nsView) NextAckID() uint64     { return v.n.nextAckID() }
+func (v nsView) OnServerSideEmit(event string, args []any, ack func(args ...any)) {
+	v.n.mu.RLock()
+	h := v.n.serverSide[event]
+	v.n.mu.RUnlock()
+	if h != nil {
+		h(args, ack)
+	}
+}
+
+func (n *Namespace) nextAckID() uint64 { return n.ids.Add(1) - 1 }
+
+// Name returns the namespace's name, e.g. "/" or "/admin".
+func (n *Namespace) Name() string { return n.name }
+
+// Server returns the server the namespace belongs to.
+func (n *Namespace) Server() *Server { return n.srv }
+
+// Adapter returns the namespace's rooms and broadcast backend (nil for the
+// parent of dynamic namespaces).
+func (n *Namespace) Adapter() adapter.Adapter { return n.adp }
+
+// Use adds connect middlewares, run in the order added for every socket that
+// connects to the namespace.
+func (n *Namespace) Use(mws ...ConnectMiddleware) {
+	n.mu.Lock()
+	n.middlewares = append(n.middlewares, mws...)
+	n.mu.Unlock()
+}
+
+// OnConnection registers a handler called for each socket that connects,
+// after the middlewares admitted it. Register the socket's event handlers
+// there.
+func (n *Namespace) OnConnection(fn func(s *Socket)) {
+	n.mu.Lock()
+	n.onConnect = append(n.onConnect, fn)
+	n.mu.Unlock()
+}
+
+// OnServerSide registers a handler for events other servers of a cluster
+// send with ServerSideEmit. ack is nil when the sender expects no reply.
+func (n *Namespace) OnServerSide(event string, fn func(args []any, ack func(args ...any))) {
+	n.mu.Lock()
+	n.serverSide[event] = fn
+	n.mu.Unlock()
+}
+
+// Sockets returns the namespace's local connected sockets.
+func (n *Namespace) Sockets() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Socket returns a local connected socket by id.
+func (n *Namespace) Socket(id string) (*Socket, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	s, ok := n.sockets[id]
+	return s, ok
+}
+
+// chain returns the middlewares and connection handlers for a socket of n:
+// a child of a dynamic namespace runs its parent's first.
+func (n *Namespace) chain() ([]ConnectMiddleware, []func(*Socket)) {
+	var mws []ConnectMiddleware
+	var conns []func(*Socket)
+	if n.parent != nil {
+		mws, conns = n.parent.chain()
+	}
+	n.mu.RLock()
+	mws = append(mws, n.middlewares...)
+	conns = append(conns, n.onConnect...)
+	n.mu.RUnlock()
+	return mws, conns
+}
+
+// add admits a new socket of client c, or restores a recovered one. It runs
+// on the client's dispatcher.
+func (n *Namespace) add(c *client, hs *Handshake) {
+	var sess *adapter.Session
+	rec := n.srv.opts.ConnectionStateRecovery
+	if rec != nil {
+		sess = n.restore(hs.Auth)
+	}
+	s := newSocket(n, c, hs, sess)
+	mws, conns := n.chain()
+	if sess == nil || rec.RunMiddlewares {
+		var final ConnectHandler = func(*Socket) error { return nil }
+		h := final
+		for i := len(mws) - 1; i >= 0; i-- {
+			h = mws[i](h)
+		}
+		if err := s.safeConnect(h); err != nil {
+			c.sendConnectError(n.name, err)
+			return
+		}
+	}
+	if !c.attach(s) {
+		return
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	rooms := []string{s.id}
+	if sess != nil {
+		rooms = append(rooms, sess.Rooms...)
+	}
+	n.adp.AddAll(s.id, rooms...)
+	connect := map[string]string{"sid": s.id}
+	if rec != nil {
+		connect["pid"] = s.pid
+	}
+	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
+	if sess != nil {
+		for _, p := range sess.Missed {
+			_ = c.writePacket(p, false)
+		}
+	}
+	for _, fn := range conns {
+		s.safeCall("connection", func() { fn(s) })
+	}
+}
+
+// restore returns the session the client asks to recover, or nil.
+func (n *Namespace) restore(auth json.RawMessage) *adapter.Session {
+	var a struct {
+		PID    *string `json:"pid"`
+		Offset *string `json:"offset"`
+	}
+	if json.Unmarshal(auth, &a) != nil || a.PID == nil {
+		return nil
+	}
+	offset := ""
+	if a.Offset != nil {
+		offset = *a.Offset
+	}
+	sess, err := n.adp.RestoreSession(*a.PID, offset)
+	if err != nil {
+		return nil
+	}
+	// A pid whose socket is still connected (its old transport has not
+	// timed out yet) cannot be restored twice.
+	if _, live := n.Socket(sess.SID); live {
+		return nil
+	}
+	return sess
+}
+
+func (n *Namespace) remove(s *Socket) {
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	n.mu.Unlock()
+}
+
+// child returns the child namespace name of a dynamic parent, creating it.
+func (n *Namespace) child(name string) *Namespace {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c, ok := n.children[name]; ok {
+		return c
+	}
+	c := newNamespace(n.srv, name)
+	c.parent = n
+	if n.children == nil {
+		n.children = make(map[string]*Namespace)
+	}
+	n.children[name] = c
+	return c
+}
+
+// targets returns the namespaces a broadcast on n reaches: n itself, or a
+// parent's children.
+func (n *Namespace) targets() []*Namespace {
+	if n.match == nil {
+		return []*Namespace{n}
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Namespace, 0, len(n.children))
+	for _, c := range n.children {
+		out = append(out, c)
+	}
+	return out
+}
+
+// op returns a broadcast operator on the whole namespace.
+func (n *Namespace) op() BroadcastOperator { return BroadcastOperator{nsp: n} }
+
+// To selects the sockets in the rooms (chainable; In is the same).
+func (n *Namespace) To(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// In is the same as To.
+func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// Except leaves out the sockets in the rooms.
+func (n *Namespace) Except(rooms ...string) BroadcastOperator { return n.op().Except(rooms...) }
+
+// Local restricts the next operation to this server's sockets.
+func (n *Namespace) Local() BroadcastOperator { return n.op().Local() }
+
+// Volatile lets the next broadcast be dropped for clients that cannot take
+// it right away.
+func (n *Namespace) Volatile() BroadcastOperator { return n.op().Volatile() }
+
+// Timeout bounds the wait for acknowledgements of the next broadcast.
+func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.op().Timeout(d) }
+
+// Emit broadcasts an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }
+
+// EmitWithAck broadcasts an event and collects every client's
+// acknowledgement; see [BroadcastOperator.EmitWithAck].
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {
+	return n.op().EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets returns handles on the namespace's sockets, on every server.
+func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return n.op().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the namespace join the rooms.
+func (n *Namespace) SocketsJoin(rooms ...string) error { return n.op().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the namespace leave the rooms.
+func (n *Namespace) SocketsLeave(rooms ...string) error { return n.op().SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the namespace; close also
+// closes their connections.
+func (n *Namespace) DisconnectSockets(close bool) error { return n.op().DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to the other servers of a cluster (a no-op
+// on a single server).
+func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+	if n.adp == nil {
+		return nil
+	}
+	_, err := n.adp.ServerSideEmit(context.Background(), append([]any{event}, args...), false)
+	return err
+}
+
+// ServerSideEmitWithAck sends an event to the other servers and returns
+// their replies (the first argument of each), waiting at most until ctx is
+// done.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
+	if n.adp == nil {
+		return nil, nil
+	}
+	return n.adp.ServerSideEmit(ctx, append([]any{event}, args...), true)
+}

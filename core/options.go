@@ -1,0 +1,115 @@
+package core
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gosio/gosio/core/adapter"
+	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/core/parser"
+)
+
+// Type aliases so that app code needs only this package.
+type (
+	// EngineOptions configure the Engine.IO layer (transports, heartbeat,
+	// limits, CORS, cookie). See [engine.Options] for each field's default.
+	EngineOptions = engine.Options
+	// CORS configures cross-origin polling requests.
+	CORS = engine.CORS
+	// Cookie configures the sticky-session cookie.
+	Cookie = engine.Cookie
+	// Handshake describes the request that opened a socket.
+	Handshake = adapter.Handshake
+	// BroadcastOptions select the targets of a broadcast.
+	BroadcastOptions = adapter.BroadcastOptions
+	// AdapterFactory builds a namespace's rooms and broadcast backend.
+	AdapterFactory = adapter.Factory
+)
+
+// Options configure a Server. The zero value gives Node's socket.io 4.8
+// defaults; each field documents its own.
+type Options struct {
+	// Path is where integrations mount the server. Default "/socket.io/".
+	Path string
+	// Engine configures the Engine.IO layer.
+	Engine EngineOptions
+	// ConnectTimeout closes a connection that joins no namespace in time.
+	// Default 45 s.
+	ConnectTimeout time.Duration
+	// Adapter builds each namespace's rooms and broadcast backend. Default:
+	// the in-memory adapter (with recovery when ConnectionStateRecovery is
+	// set).
+	Adapter AdapterFactory
+	// Parser is the packet codec. Default parser.JSON.
+	Parser parser.Parser
+	// ConnectionStateRecovery, when set, lets a client that lost its
+	// connection come back with the same id, rooms and data, and receive
+	// the packets it missed. Off by default, as in Node.
+	ConnectionStateRecovery *ConnectionStateRecovery
+	// MaxNamespacesPerClient bounds the namespaces one connection may join.
+	// Default 100.
+	MaxNamespacesPerClient int
+	// MaxPendingEvents bounds the events of one connection waiting for its
+	// handlers; reading from the client pauses while it is full. Default 256.
+	MaxPendingEvents int
+	// Logger receives the server's logs. Default: discard.
+	Logger *slog.Logger
+	// OnError is called with errors the server cannot return to a caller:
+	// handler panics, undecodable arguments, failed deliveries. Default:
+	// log them at Warn.
+	OnError func(s *Socket, err error)
+}
+
+// ConnectionStateRecovery configures connection state recovery.
+type ConnectionStateRecovery struct {
+	// MaxDisconnectionDuration is how long a disconnected socket's state and
+	// the packets it misses are kept. Default 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the connect middlewares again for a recovered
+	// socket. Default false: Node's skipMiddlewares is true by default.
+	RunMiddlewares bool
+	// MaxPackets caps the packets kept for recovery. Default 10,000.
+	MaxPackets int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Path == "" {
+		o.Path = "/socket.io/"
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 45 * time.Second
+	}
+	if o.Parser == nil {
+		o.Parser = parser.JSON
+	}
+	if o.MaxNamespacesPerClient <= 0 {
+		o.MaxNamespacesPerClient = 100
+	}
+	if o.MaxPendingEvents <= 0 {
+		o.MaxPendingEvents = 256
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(discardHandler{})
+	}
+	if o.Engine.Logger == nil {
+		o.Engine.Logger = o.Logger
+	}
+	if r := o.ConnectionStateRecovery; r != nil {
+		c := *r
+		if c.MaxDisconnectionDuration <= 0 {
+			c.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		o.ConnectionStateRecovery = &c
+	}
+	if o.Adapter == nil {
+		var mo adapter.MemoryOptions
+		if r := o.ConnectionStateRecovery; r != nil {
+			mo.Recovery = &adapter.RecoveryOptions{
+				MaxDisconnectionDuration: r.MaxDisconnectionDuration,
+				MaxPackets:               r.MaxPackets,
+			}
+		}
+		o.Adapter = adapter.MemoryFactory(mo)
+	}
+	return o
+}

@@ -1,0 +1,144 @@
+package core_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
+	"github.com/gosio/gosio/internal/siotest"
+)
+
+type connectPayload struct {
+	SID string `json:"sid"`
+	PID string `json:"pid"`
+}
+
+func connectWith(t *testing.T, c *siotest.Client, auth any) connectPayload {
+	t.Helper()
+	p := c.Connect("/", auth)
+	if p.Type != parser.Connect {
+		t.Fatalf("connect refused: %s", p.Raw)
+	}
+	var cp connectPayload
+	if err := json.Unmarshal(p.Raw, &cp); err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+func TestConnectionStateRecovery(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	type conn struct {
+		s         *core.Socket
+		recovered bool
+	}
+	conns := make(chan conn, 4)
+	disconnected := make(chan string, 4)
+	middlewareRuns := make(chan struct{}, 4)
+	srv.Use(core.ConnectFunc(func(s *core.Socket) error { middlewareRuns <- struct{}{}; return nil }))
+	srv.OnConnection(func(s *core.Socket) {
+		if !s.Recovered() {
+			s.Join("news")
+			s.SetData("kept")
+		}
+		s.OnDisconnect(func(s *core.Socket, reason string) { disconnected <- reason })
+		conns <- conn{s, s.Recovered()}
+	})
+
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	if first.PID == "" {
+		t.Fatal("no pid in CONNECT with recovery on")
+	}
+	recv(t, conns)
+	recv(t, middlewareRuns)
+	// One broadcast while connected: the client sees its offset.
+	if err := srv.To("news").Emit("n", -1); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.ExpectEvent()
+	offset, ok := ev.Args[len(ev.Args)-1].(string)
+	if !ok || len(ev.Args) != 2 {
+		t.Fatalf("broadcast to a recoverable socket carries no offset: %#v", ev.Args)
+	}
+	c.Close() // the network goes away
+	if r := recv(t, disconnected); r != core.ReasonTransportClose {
+		t.Fatalf("reason %q", r)
+	}
+	const missed = 1000
+	for i := 0; i < missed; i++ {
+		if err := srv.To("news").Emit("n", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.To("elsewhere").Emit("not-for-us"); err != nil {
+		t.Fatal(err)
+	}
+
+	c2 := siotest.Dial(t, url, nil)
+	again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": offset})
+	if again.SID != first.SID {
+		t.Fatalf("recovered sid %q, want %q", again.SID, first.SID)
+	}
+	for i := 0; i < missed; i++ {
+		ev := c2.ExpectEvent()
+		if ev.Name != "n" || len(ev.Args) != 2 || ev.Args[0] != float64(i) {
+			t.Fatalf("missed packet %d: %#v", i, ev)
+		}
+	}
+	got := recv(t, conns)
+	if !got.recovered || got.s.ID() != first.SID {
+		t.Fatalf("socket not recovered: %v %s", got.recovered, got.s.ID())
+	}
+	if d, _ := core.Data[string](got.s); d != "kept" {
+		t.Errorf("data %v", got.s.Data())
+	}
+	rooms := got.s.Rooms()
+	if len(rooms) != 2 {
+		t.Errorf("rooms %v", rooms)
+	}
+	select {
+	case <-middlewareRuns:
+		t.Error("middlewares ran for a recovered socket")
+	default:
+	}
+	c2.ExpectNothing(50 * time.Millisecond)
+
+	// A deliberate disconnect is not recoverable: the pid is gone.
+	got.s.Disconnect(true)
+	recv(t, disconnected)
+	c3 := siotest.Dial(t, url, nil)
+	fresh := connectWith(t, c3, map[string]any{"pid": first.PID, "offset": offset})
+	if fresh.SID == first.SID {
+		t.Error("session recovered after a deliberate disconnect")
+	}
+	if r := recv(t, conns); r.recovered {
+		t.Error("Recovered() true for a fresh socket")
+	}
+}
+
+func TestRecoveryWindowExpires(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: 50 * time.Millisecond},
+	})
+	gone := make(chan struct{}, 1)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+	})
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	c.Close()
+	recv(t, gone)
+	time.Sleep(100 * time.Millisecond) // let the recovery window pass
+	c2 := siotest.Dial(t, url, nil)
+	again := connectWith(t, c2, map[string]any{"pid": first.PID})
+	if again.SID == first.SID {
+		t.Fatal("recovered after the window expired")
+	}
+}

@@ -1,0 +1,454 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/core/adapter"
+	"github.com/gosio/gosio/core/parser"
+)
+
+// Socket is one client connected to one namespace.
+//
+// Handlers of one socket (connection handlers, event handlers, disconnect
+// handlers) run one at a time, in the order the packets arrived; long work
+// belongs in a goroutine of your own. Every method is safe for concurrent
+// use, from handlers and from other goroutines.
+type Socket struct {
+	id, pid   string
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+	recovered bool
+	ctx       context.Context
+	cancel    context.CancelFunc
+
+	closing   atomic.Bool // a disconnect is under way or done
+	connected atomic.Bool
+
+	mu            sync.Mutex
+	data          any
+	handlers      map[string]EventHandler
+	middlewares   []EventMiddleware
+	onAny         []func(*Socket, *Event)
+	onAnyOut      []func(s *Socket, event string, args []any)
+	disconnecting []func(*Socket, string)
+	disconnect    []func(*Socket, string)
+	acks          map[uint64]adapter.AckFunc
+}
+
+func newSocket(n *Namespace, c *client, hs *Handshake, sess *adapter.Session) *Socket {
+	s := &Socket{nsp: n, client: c, handshake: hs}
+	if sess != nil {
+		s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
+	} else {
+		s.id = randomID()
+		if n.srv.opts.ConnectionStateRecovery != nil {
+			s.pid = randomID()
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(c.ctx)
+	s.connected.Store(true)
+	return s
+}
+
+// randomID returns 20 unguessable URL-safe characters.
+func randomID() string {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ID returns the socket's public id, which is also the name of its private
+// room.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the namespace the socket is connected to.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the request and CONNECT payload that opened the socket.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Context returns a context that carries the handshake request's values
+// (and those an integration copied from the app's HTTP middleware), and is
+// cancelled when the socket disconnects.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Recovered reports whether the socket was restored by connection state
+// recovery (same id, rooms and data, missed packets replayed).
+func (s *Socket) Recovered() bool { return s.recovered }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool { return !s.closing.Load() }
+
+// Transport returns the current transport of the connection: "polling" or
+// "websocket".
+func (s *Socket) Transport() string { return s.client.sess.Transport() }
+
+// ConnID returns the id of the underlying Engine.IO connection.
+func (s *Socket) ConnID() string { return s.client.sess.ID() }
+
+// Data returns the socket's data value (see SetData).
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData sets the socket's data value: app state for this socket that
+// FetchSockets shows to other servers (as JSON) and that connection state
+// recovery keeps.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+// Data returns the socket's data value when it has type T.
+func Data[T any](s *Socket) (T, bool) {
+	v, ok := s.Data().(T)
+	return v, ok
+}
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []string { return s.nsp.adp.SocketRooms(s.id) }
+
+// Join adds the socket to the rooms.
+func (s *Socket) Join(rooms ...string) {
+	if s.Connected() {
+		s.nsp.adp.AddAll(s.id, rooms...)
+	}
+}
+
+// Leave removes the socket from the room.
+func (s *Socket) Leave(room string) { s.nsp.adp.Del(s.id, room) }
+
+// On registers the handler of an event, replacing any previous one.
+func (s *Socket) On(event string, h EventHandler) {
+	s.mu.Lock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]EventHandler)
+	}
+	s.handlers[event] = h
+	s.mu.Unlock()
+}
+
+// Off removes the handler of an event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.handlers, event)
+	s.mu.Unlock()
+}
+
+// Use adds event middlewares, run in the order added around every event's
+// handler. A middleware that returns an error without calling next stops
+// the event (the client gets an error ack when it asked for an ack).
+func (s *Socket) Use(mws ...EventMiddleware) {
+	s.mu.Lock()
+	s.middlewares = append(s.middlewares, mws...)
+	s.mu.Unlock()
+}
+
+// OnAny registers a listener called with every incoming event, before its
+// handler.
+func (s *Socket) OnAny(fn func(s *Socket, e *Event)) {
+	s.mu.Lock()
+	s.onAny = append(s.onAny, fn)
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing registers a listener called with every event emitted to this
+// socket alone (broadcasts are not included, as in Node).
+func (s *Socket) OnAnyOutgoing(fn func(s *Socket, event string, args []any)) {
+	s.mu.Lock()
+	s.onAnyOut = append(s.onAnyOut, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting registers a handler called when the socket is about to
+// disconnect, while it is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(s *Socket, reason string)) {
+	s.mu.Lock()
+	s.disconnecting = append(s.disconnecting, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnect registers a handler called once the socket disconnected, with
+// the reason (one of the Reason constants).
+func (s *Socket) OnDisconnect(fn func(s *Socket, reason string)) {
+	s.mu.Lock()
+	s.disconnect = append(s.disconnect, fn)
+	s.mu.Unlock()
+}
+
+// reserved are the event names an app may not emit.
+var reserved = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}
+
+// Emit sends an event to this socket's client. It returns once the packet is
+// queued; it fails when the socket is disconnected or its queue is full.
+func (s *Socket) Emit(event string, args ...any) error {
+	_, err := s.emit(event, args, false, nil)
+	return err
+}
+
+// emit queues an event; with ack it returns the ack id it registered.
+func (s *Socket) emit(event string, args []any, volatile bool, ack adapter.AckFunc) (uint64, error) {
+	if reserved[event] {
+		return 0, fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	if !s.Connected() {
+		return 0, ErrDisconnected
+	}
+	p := &parser.Packet{Type: parser.Event, Nsp: s.nsp.name, Data: append([]any{event}, args...)}
+	if ack != nil {
+		p.ID, p.HasID = s.nsp.nextAckID(), true
+		s.addAck(p.ID, ack)
+	}
+	s.mu.Lock()
+	out := s.onAnyOut
+	s.mu.Unlock()
+	for _, fn := range out {
+		fn(s, event, args)
+	}
+	if err := s.client.writePacket(p, volatile); err != nil {
+		if ack != nil {
+			s.takeAck(p.ID)
+		}
+		return 0, err
+	}
+	return p.ID, nil
+}
+
+// EmitWithAck sends an event and waits for the client's acknowledgement,
+// until ctx is done. It returns ErrAckTimeout when ctx's deadline passed,
+// ErrDisconnected when the socket disconnected first.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	return s.emitWithAck(ctx, event, args, false)
+}
+
+func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, volatile bool) (*Args, error) {
+	ch := make(chan *parser.Packet, 1)
+	id, err := s.emit(event, args, volatile, func(p *parser.Packet) {
+		select {
+		case ch <- p:
+		default:
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case p := <-ch:
+		if p == nil {
+			return nil, ErrDisconnected
+		}
+		return argsOf(p)
+	case <-ctx.Done():
+		s.takeAck(id)
+		return nil, ctxErr(ctx)
+	}
+}
+
+// ctxErr maps a done context to ErrAckTimeout for deadlines.
+func ctxErr(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return ErrAckTimeout
+	}
+	return ctx.Err()
+}
+
+// Emitter emits to one socket with flags; get one from Socket.Timeout or
+// Socket.Volatile. It is a value and safe for concurrent use.
+type Emitter struct {
+	s        *Socket
+	volatile bool
+	timeout  time.Duration
+}
+
+// Timeout returns an emitter whose EmitWithAck gives up after d.
+func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
+
+// Volatile returns an emitter whose packets are dropped when the client
+// cannot take them right away.
+func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
+
+// Timeout returns a copy of e whose EmitWithAck gives up after d.
+func (e Emitter) Timeout(d time.Duration) Emitter { e.timeout = d; return e }
+
+// Volatile returns a copy of e whose packets may be dropped.
+func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
+
+// Emit sends an event with e's flags.
+func (e Emitter) Emit(event string, args ...any) error {
+	_, err := e.s.emit(event, args, e.volatile, nil)
+	return err
+}
+
+// EmitWithAck sends an event and waits for the acknowledgement, at most
+// e's timeout (when set) and until ctx is done.
+func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
+	return e.s.emitWithAck(ctx, event, args, e.volatile)
+}
+
+func (s *Socket) addAck(id uint64, fn adapter.AckFunc) {
+	s.mu.Lock()
+	if s.acks == nil {
+		s.acks = make(map[uint64]adapter.AckFunc)
+	}
+	s.acks[id] = fn
+	s.mu.Unlock()
+}
+
+func (s *Socket) takeAck(id uint64) adapter.AckFunc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	return fn
+}
+
+// onAck delivers a client's acknowledgement. It runs on the connection's
+// reader, not on the dispatcher, so handlers can wait for acks.
+func (s *Socket) onAck(p *parser.Packet) {
+	if !p.HasID {
+		return
+	}
+	if fn := s.takeAck(p.ID); fn != nil {
+		fn(p)
+	}
+}
+
+// Deliver queues a packet encoded for a broadcast (adapter.Socket).
+func (s *Socket) Deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags, ack adapter.AckFunc) error {
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	if ack != nil {
+		s.addAck(p.Packet.ID, ack)
+	}
+	err := s.client.write(p.Text, p.Attachments, flags.Volatile)
+	if err != nil && ack != nil {
+		s.takeAck(p.Packet.ID)
+	}
+	return err
+}
+
+// Info describes the socket for FetchSockets (adapter.Socket).
+func (s *Socket) Info() adapter.SocketInfo {
+	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}
+}
+
+// Disconnect disconnects the socket from its namespace: the client gets a
+// DISCONNECT packet and the socket's disconnect handlers run with reason
+// "server namespace disconnect". With close, the client's other namespaces
+// are disconnected too and the connection is closed.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	if s.closing.Swap(true) {
+		return
+	}
+	_ = s.client.writePacket(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp.name}, false)
+	s.client.disp.push(func() { s.onClose(ReasonServerNamespaceDisconnect) }, false)
+}
+
+// recoverable are the disconnect reasons after which a socket's state is
+// kept for connection state recovery (Node's list).
+var recoverable = map[string]bool{
+	ReasonTransportError: true, ReasonTransportClose: true, ReasonForcedClose: true,
+	ReasonPingTimeout: true, ReasonServerShuttingDown: true,
+}
+
+// onClose runs the disconnect sequence once, on the dispatcher.
+func (s *Socket) onClose(reason string) {
+	if !s.connected.Swap(false) {
+		return
+	}
+	s.closing.Store(true)
+	s.mu.Lock()
+	disconnecting := s.disconnecting
+	s.mu.Unlock()
+	for _, fn := range disconnecting {
+		s.safeCall("disconnecting", func() { fn(s, reason) })
+	}
+	if s.nsp.srv.opts.ConnectionStateRecovery != nil && recoverable[reason] {
+		s.nsp.adp.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
+	}
+	s.nsp.adp.DelAll(s.id)
+	s.nsp.remove(s)
+	s.client.detach(s)
+	s.cancel()
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	disconnect := s.disconnect
+	s.mu.Unlock()
+	for _, fn := range acks {
+		fn(nil)
+	}
+	for _, fn := range disconnect {
+		s.safeCall("disconnect", func() { fn(s, reason) })
+	}
+}
+
+// safeConnect runs the connect chain, turning a panic into an error.
+func (s *Socket) safeConnect(h ConnectHandler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			perr := &PanicError{Event: "connect", Value: v, Stack: debug.Stack()}
+			s.nsp.srv.reportError(s, perr)
+			err = errors.New("server error")
+		}
+	}()
+	return h(s)
+}
+
+// safeCall runs a handler, reporting a panic instead of crashing.
+func (s *Socket) safeCall(event string, fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.nsp.srv.reportError(s, &PanicError{Event: event, Value: v, Stack: debug.Stack()})
+		}
+	}()
+	fn()
+}
+
+// To returns an operator that broadcasts to the rooms, leaving this socket
+// out.
+func (s *Socket) To(rooms ...string) BroadcastOperator {
+	return s.Broadcast().To(rooms...)
+}
+
+// In is the same as To.
+func (s *Socket) In(rooms ...string) BroadcastOperator { return s.To(rooms...) }
+
+// Except returns an operator that broadcasts to every socket of the
+// namespace but this one and those in the rooms.
+func (s *Socket) Except(rooms ...string) BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast returns an operator that reaches every socket of the namespace
+// except this one.
+func (s *Socket) Broadcast() BroadcastOperator {
+	return s.nsp.op().Except(s.id)
+}

@@ -1,0 +1,72 @@
+package core
+
+import (
+	"context"
+	"net/http"
+)
+
+type valuesKey struct{}
+
+// WithValues returns a copy of ctx that carries vals, a snapshot of the
+// values an HTTP framework's middleware stored for the handshake request
+// (gin's c.Keys, echo's declared keys, fiber's Locals). Integrations call it
+// before handing the request to the server; handlers read the values with
+// [Value]. vals is not copied: the caller must not modify it afterwards.
+func WithValues(ctx context.Context, vals map[any]any) context.Context {
+	if prev, ok := ctx.Value(valuesKey{}).(map[any]any); ok && len(prev) > 0 {
+		merged := make(map[any]any, len(prev)+len(vals))
+		for k, v := range prev {
+			merged[k] = v
+		}
+		for k, v := range vals {
+			merged[k] = v
+		}
+		vals = merged
+	}
+	return context.WithValue(ctx, valuesKey{}, vals)
+}
+
+// lookup finds key among the framework values carried by ctx, then among
+// ctx's own values.
+func lookup(ctx context.Context, key any) (any, bool) {
+	if vals, ok := ctx.Value(valuesKey{}).(map[any]any); ok {
+		if v, ok := vals[key]; ok {
+			return v, true
+		}
+	}
+	if v := ctx.Value(key); v != nil {
+		return v, true
+	}
+	return nil, false
+}
+
+// Value returns the value stored under key by the app's HTTP middleware at
+// the socket's handshake (through an integration), or in the handshake
+// request's context, when it has type T.
+func Value[T any](s *Socket, key any) (T, bool) {
+	v, ok := lookup(s.client.ctx, key)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	t, ok := v.(T)
+	return t, ok
+}
+
+// MustValue is like Value but panics when the value is missing or of another
+// type: for values the app's middleware guarantees.
+func MustValue[T any](s *Socket, key any) T {
+	v, ok := Value[T](s, key)
+	if !ok {
+		panic("socket.io: no value of the requested type under key")
+	}
+	return v
+}
+
+// IsHandshake reports whether r opens a new Engine.IO session (it carries no
+// sid). App middleware in front of the socket endpoint can use it to
+// authenticate only the handshake and let the session's follow-up requests
+// through.
+func IsHandshake(r *http.Request) bool {
+	return r.URL.Query().Get("sid") == ""
+}
