@@ -55,7 +55,7 @@ type Namespace struct {
 	onConnect   []func(*Socket)
 	serverSide  map[string]func(args []any, ack func(args ...any))
 
-	parent   *Namespace                             // for children of a dynamic namespace
+	parent   *Namespace                            // for children of a dynamic namespace
 	match    func(name string, hs *Handshake) bool // for parents
 	children map[string]*Namespace
 }

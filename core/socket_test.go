@@ -445,12 +445,12 @@ func TestDisconnectReasons(t *testing.T) {
 func TestMalformedPacketsCloseWithParseError(t *testing.T) {
 	t.Parallel()
 	bad := []string{
-		`9`,                 // unknown type
-		`2{"not":"array"}`,  // event payload not an array
-		`2[]`,               // event without name
-		`2abc["x"]`,         // non-numeric ack id
-		`5["x"]`,            // binary event without attachment count
-		`2["x"`,             // truncated JSON
+		`9`,                          // unknown type
+		`2{"not":"array"}`,           // event payload not an array
+		`2[]`,                        // event without name
+		`2abc["x"]`,                  // non-numeric ack id
+		`5["x"]`,                     // binary event without attachment count
+		`2["x"`,                      // truncated JSON
 		`299999999999999999999["x"]`, // ack id too large
 	}
 	for _, raw := range bad {
@@ -558,7 +558,10 @@ func TestVolatileAndOnAny(t *testing.T) {
 		s.OnAny(func(s *core.Socket, e *core.Event) { anyIn <- e.Name })
 		s.OnAnyOutgoing(func(s *core.Socket, event string, args []any) { anyOut <- event })
 		s.On("go", func(s *core.Socket, e *core.Event) error {
-			return s.Volatile().Emit("vol", 1)
+			if err := s.Volatile().Emit("vol", 1); err != nil {
+				return err
+			}
+			return s.Emit("after")
 		})
 	})
 	c := siotest.Dial(t, url, nil)
@@ -570,9 +573,14 @@ func TestVolatileAndOnAny(t *testing.T) {
 	if n := recv(t, anyOut); n != "vol" {
 		t.Errorf("onAnyOutgoing got %q", n)
 	}
-	// The websocket writer is idle, so the volatile packet goes out.
-	if e := c.ExpectEvent(); e.Name != "vol" {
-		t.Errorf("got %q", e.Name)
+	// The volatile packet may be dropped when the transport is busy (the
+	// engine's tests pin down when); it never reorders or blocks what follows.
+	e := c.ExpectEvent()
+	if e.Name == "vol" {
+		e = c.ExpectEvent()
+	}
+	if e.Name != "after" {
+		t.Errorf("got %q, want after", e.Name)
 	}
 }
 

@@ -1,0 +1,187 @@
+package engine_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/internal/eiotest"
+)
+
+func benchPackets() []engine.Packet {
+	ps := make([]engine.Packet, 16)
+	for i := range ps {
+		ps[i] = engine.Packet{Type: engine.MessageType, Data: []byte(`2["chat",{"user":"ann","text":"` + strings.Repeat("x", 40) + `"}]`)}
+	}
+	ps[7] = engine.Packet{Type: engine.MessageType, Data: make([]byte, 256), Binary: true}
+	return ps
+}
+
+func BenchmarkAppendPayload(b *testing.B) {
+	ps := benchPackets()
+	buf := engine.AppendPayload(nil, ps)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf = engine.AppendPayload(buf[:0], ps)
+	}
+}
+
+func BenchmarkDecodePayload(b *testing.B) {
+	body := engine.AppendPayload(nil, benchPackets())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	n := 0
+	fn := func(engine.Packet) error { n++; return nil }
+	for i := 0; i < b.N; i++ {
+		if err := engine.DecodePayload(body, fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodePacket(b *testing.B) {
+	data := []byte(`42["chat",{"user":"ann","text":"hello"}]`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := engine.DecodePacket(data, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPollingRoundTrip measures one POST of a message and the GET that
+// returns its echo, over loopback HTTP.
+func BenchmarkPollingRoundTrip(b *testing.B) {
+	srv := engine.NewServer(benchEcho{}, engine.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer func() { _ = srv.Close(context.Background()) }()
+	c := eiotest.New(hs.URL + "/")
+	defer c.Close()
+	if _, err := c.HandshakePolling(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.Send(eiotest.Message("ping")); err != nil {
+			b.Fatal(err)
+		}
+		ps, err := c.Poll()
+		if err != nil || len(ps) != 1 {
+			b.Fatal(ps, err)
+		}
+	}
+}
+
+// benchEcho is a Handler that only echoes.
+type benchEcho struct{}
+
+func (benchEcho) OnOpen(*engine.Session)                        {}
+func (benchEcho) OnMessage(s *engine.Session, m engine.Message) { _ = s.Send(m) }
+func (benchEcho) OnClose(*engine.Session, string, error)        {}
+
+// BenchmarkWebSocketEcho measures one message echoed over a WebSocket.
+func BenchmarkWebSocketEcho(b *testing.B) {
+	srv := engine.NewServer(benchEcho{}, engine.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer func() { _ = srv.Close(context.Background()) }()
+	c := eiotest.New(hs.URL + "/")
+	defer c.Close()
+	if err := c.HandshakeWebSocket(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.WriteWS(eiotest.Message("ping")); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.ReadWSMessage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIdleWebSocket opens b.N idle WebSocket sessions from a child
+// process (so only the server's side is measured) and reports the heap+stack
+// growth and the goroutines per session.
+func BenchmarkIdleWebSocket(b *testing.B) {
+	srv := engine.NewServer(benchEcho{}, engine.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer func() { _ = srv.Close(context.Background()) }()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g0 := runtime.NumGoroutine()
+	b.ResetTimer()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
+	cmd.Env = append(os.Environ(), "EIOTEST_URL="+hs.URL+"/", "EIOTEST_N="+strconv.Itoa(b.N))
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		b.Fatalf("helper: %q %v", line, err)
+	}
+	b.StopTimer()
+	for i := 0; i < 1000 && srv.Count() < b.N; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 0; i < 100 && runtime.NumGoroutine()-g0 > b.N; i++ {
+		time.Sleep(time.Millisecond) // writers of the open packets exiting
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	mem := float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)
+	b.ReportMetric(mem/float64(b.N), "bytes/session")
+	b.ReportMetric((float64(after.StackInuse)-float64(before.StackInuse))/float64(b.N), "stack-bytes/session")
+	b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(b.N), "goroutines/session")
+}
+
+// TestHelperIdleClients is BenchmarkIdleWebSocket's child process: it opens
+// EIOTEST_N WebSocket sessions, prints "ready" and holds them until stdin
+// closes.
+func TestHelperIdleClients(t *testing.T) {
+	url := os.Getenv("EIOTEST_URL")
+	if url == "" {
+		t.Skip("helper process only")
+	}
+	n, _ := strconv.Atoi(os.Getenv("EIOTEST_N"))
+	clients := make([]*eiotest.Client, 0, n)
+	for i := 0; i < n; i++ {
+		c := eiotest.New(url)
+		if err := c.HandshakeWebSocket(); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	for _, c := range clients {
+		c.Close()
+	}
+}

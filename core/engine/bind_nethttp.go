@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// ServeHTTP serves Engine.IO over net/http, polling and WebSocket. The path is
+// not checked: mount the Server where it belongs (e.g. "/engine.io/").
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.Serve(&httpRequest{r: r}, &httpResponse{ResponseWriter: w}, &httpUpgrader{up: &s.httpUp, w: w, r: r})
+}
+
+// httpRequest adapts *http.Request to Request.
+type httpRequest struct {
+	r *http.Request
+	q url.Values
+}
+
+func (q *httpRequest) query() url.Values {
+	if q.q == nil {
+		q.q = q.r.URL.Query()
+	}
+	return q.q
+}
+
+func (q *httpRequest) Method() string           { return q.r.Method }
+func (q *httpRequest) Query(name string) string { return q.query().Get(name) }
+func (q *httpRequest) Header(name string) string {
+	return q.r.Header.Get(name)
+}
+func (q *httpRequest) Headers() http.Header     { return q.r.Header.Clone() }
+func (q *httpRequest) RemoteAddr() string       { return q.r.RemoteAddr }
+func (q *httpRequest) Secure() bool             { return q.r.TLS != nil }
+func (q *httpRequest) Context() context.Context { return q.r.Context() }
+func (q *httpRequest) IsWebSocketUpgrade() bool { return websocket.IsWebSocketUpgrade(q.r) }
+func (q *httpRequest) QueryValues() url.Values {
+	v := make(url.Values, len(q.query()))
+	for k, vs := range q.query() {
+		v[k] = append([]string(nil), vs...)
+	}
+	return v
+}
+
+func (q *httpRequest) URL() string {
+	if q.r.RequestURI != "" {
+		return q.r.RequestURI
+	}
+	return q.r.URL.RequestURI()
+}
+
+func (q *httpRequest) ReadBody(limit int64) ([]byte, error) {
+	if q.r.ContentLength > limit {
+		return nil, fmt.Errorf("%w: content length %d > %d", ErrPayloadTooLarge, q.r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(q.r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: body > %d bytes", ErrPayloadTooLarge, limit)
+	}
+	return body, nil
+}
+
+// httpResponse adds the write deadline to http.ResponseWriter.
+type httpResponse struct {
+	http.ResponseWriter
+}
+
+func (w *httpResponse) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
+}
+
+// httpUpgrader upgrades with websocket.Upgrader and runs the connection on a
+// new goroutine, so the request's goroutine (with its grown stack, the
+// request and the response buffers) ends: an idle WebSocket keeps only a
+// small reader goroutine. run tracks itself in the Server.
+type httpUpgrader struct {
+	up *websocket.Upgrader
+	w  http.ResponseWriter
+	r  *http.Request
+}
+
+func (u *httpUpgrader) Upgrade(h http.Header, run func(c *websocket.Conn)) error {
+	c, err := u.up.Upgrade(u.w, u.r, h)
+	if err != nil {
+		return err
+	}
+	go run(c)
+	return nil
+}

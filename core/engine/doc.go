@@ -1,0 +1,32 @@
+// Package engine is an Engine.IO v4 server: sessions over HTTP long-polling
+// and WebSocket, the polling→websocket upgrade, the heartbeat, and the packet
+// codec. It imports nothing else of gosio; the Socket.IO layer (package core)
+// sits on top of it through Handler.
+//
+// # Map of the package
+//
+//   - server.go: Server, Handler, Message, Handshake, the Request / Response /
+//     Upgrader transport hooks, request routing and handshakes.
+//   - session.go: Session, its outbound queue (bounded, coalesced), Send,
+//     SendVolatile, Close and the close paths.
+//   - heartbeat.go: the ping/pong timer.
+//   - transport_polling.go: polling GET (long-poll) and POST.
+//   - transport_websocket.go: the WebSocket reader and on-demand writer, the
+//     upgrade probe.
+//   - bind_nethttp.go, bind_fasthttp.go: Server.ServeHTTP and
+//     Server.ServeFastHTTP, the two stacks' implementations of the hooks.
+//   - codec.go: Packet, EncodePacket, DecodePacket, AppendPayload,
+//     DecodePayload.
+//   - options.go, cors.go, errors.go: Options and their defaults, CORS and the
+//     WebSocket origin check, protocol errors, sentinels and close reasons.
+//
+// # Concurrency
+//
+// One session has at most one reader (a polling POST at a time, or the
+// WebSocket reader goroutine) and at most one writer (the pending polling GET
+// or a WebSocket writer goroutine that only runs while packets are queued);
+// the heartbeat runs on a timer. An idle WebSocket session therefore holds a
+// single goroutine. Handler calls of one session are serialized.
+//
+// The raw test client in internal/eiotest speaks the same protocol for tests.
+package engine

@@ -1,0 +1,22 @@
+package engine
+
+// GetParked reports whether a polling GET of s is waiting for packets.
+func GetParked(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.getWake != nil
+}
+
+// WriterRunning reports whether the WebSocket writer goroutine of s runs.
+func WriterRunning(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writing
+}
+
+// Probed reports whether s answered an upgrade probe that is not finished.
+func Probed(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.probed
+}

@@ -1,0 +1,178 @@
+package engine_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/internal/eiotest"
+)
+
+// The same core scenarios through ServeFastHTTP on a real fasthttp server.
+
+func TestFastHTTPPolling(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{Cookie: &engine.Cookie{HTTPOnly: true}, Headers: func(_ engine.Request, h http.Header) { h.Set("X-Every", "1") }})
+	c := e.client(t)
+	c.Header = http.Header{"X-Test": {"fast"}}
+	res, err := c.Do(http.MethodGet, "EIO=4&transport=polling&q=1", "", nil)
+	if err != nil || res.Status != 200 {
+		t.Fatal(res, err)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "text/plain; charset=UTF-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	ps, err := eiotest.DecodePayload(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SID = sidOf(t, ps[0].Data)
+	if got := res.Header.Get("Set-Cookie"); got != "io="+c.SID+"; Path=/; HttpOnly; SameSite=Lax" {
+		t.Errorf("Set-Cookie %q", got)
+	}
+	if res.Header.Get("X-Every") != "1" {
+		t.Errorf("Headers hook not applied")
+	}
+	s := e.rec.nextOpen(t)
+	hs := s.Handshake()
+	if hs.Header.Get("X-Test") != "fast" || hs.Query.Get("q") != "1" || hs.RemoteAddr == "" || hs.Context == nil {
+		t.Fatalf("handshake %+v", hs)
+	}
+	bin := []byte{9, 8, 7}
+	if err := c.Send(eiotest.Message("a"), eiotest.BinaryMessage(bin)); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.rec.nextMessage(t); string(m.Data) != "a" {
+		t.Fatal(string(m.Data))
+	}
+	if m := e.rec.nextMessage(t); !m.Binary || string(m.Data) != string(bin) {
+		t.Fatal(m)
+	}
+	res, err = c.PollRaw()
+	if err != nil || res.Body != "4a\x1ebCQgH" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	// A parked GET is released by Send.
+	ch := asyncPoll(c)
+	eventually(t, "GET parked", func() bool { return engine.GetParked(s) })
+	if err := s.Send(msg("late")); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch).body(t); got != "4late" {
+		t.Fatal(got)
+	}
+	// Errors.
+	res, err = c.Do(http.MethodGet, "EIO=4&transport=polling&sid=nope", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, res, 400, 1)
+	res, err = c.Do(http.MethodGet, "EIO=3&transport=polling", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, res, 400, 5)
+	s.Close()
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+}
+
+func TestFastHTTPPostTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{MaxHTTPBufferSize: 10})
+	c, _ := e.pollingSession(t)
+	res, err := c.Post("4" + string(make([]byte, 20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", res.Status)
+	}
+	e.rec.nextClose(t, engine.ReasonTransportError)
+}
+
+func TestFastHTTPWebSocket(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{InitialHeaders: func(_ engine.Request, h http.Header) { h.Set("X-Initial", "ws") }})
+	c, s := e.wsSession(t)
+	if c.WSResponse.Header.Get("X-Initial") != "ws" {
+		t.Errorf("initial headers %v", c.WSResponse.Header)
+	}
+	if err := c.WriteWS(eiotest.Message("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadWSMessage(); err != nil || p.Data != "hello" {
+		t.Fatal(p, err)
+	}
+	if err := c.WriteWS(eiotest.BinaryMessage([]byte{1, 2})); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadWSMessage(); err != nil || !p.Binary || p.Data != "\x01\x02" {
+		t.Fatal(p, err)
+	}
+	e.rec.nextMessage(t)
+	e.rec.nextMessage(t)
+	s.Close()
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+	if err := c.WaitWSClosed(); err == nil {
+		t.Fatal("not closed")
+	}
+}
+
+func TestFastHTTPUpgrade(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{})
+	c, s := e.pollingSession(t)
+	pending := asyncPoll(c)
+	eventually(t, "GET parked", func() bool { return engine.GetParked(s) })
+	if err := c.Probe(); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, pending).body(t); got != "6" {
+		t.Fatalf("pending GET %q", got)
+	}
+	if err := s.Send(msg("over ws")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteWS(eiotest.Packet{Type: eiotest.Upgrade}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadWSMessage(); err != nil || p.Data != "over ws" {
+		t.Fatal(p, err)
+	}
+	if s.Transport() != engine.TransportWebSocket {
+		t.Fatal(s.Transport())
+	}
+	res, err := c.PollRaw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, res, 400, 3)
+}
+
+func TestFastHTTPServerClose(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{})
+	pc, ps := e.pollingSession(t)
+	wc, _ := e.wsSession(t)
+	pending := asyncPoll(pc)
+	eventually(t, "GET parked", func() bool { return engine.GetParked(ps) })
+	// Cleanup closes the server; here check what the clients see.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if got := recv(t, pending).body(t); got != "1" {
+			t.Errorf("pending GET %q", got)
+		}
+		if err := wc.WaitWSClosed(); err == nil {
+			t.Error("websocket not closed")
+		}
+	}()
+	ctx, cancel := ctxWait()
+	defer cancel()
+	if err := e.srv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	e.rec.nextClose(t, engine.ReasonServerShutdown)
+	e.rec.nextClose(t, engine.ReasonServerShutdown)
+}

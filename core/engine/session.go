@@ -1,0 +1,326 @@
+package engine
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type sessionState int32
+
+const (
+	stateOpen    sessionState = iota
+	stateClosing              // graceful close: flushing the queue
+	stateClosed
+)
+
+// Session is one Engine.IO session (one client connection, across polling
+// requests and an eventual WebSocket). All its methods are safe for
+// concurrent use, including from Handler methods.
+type Session struct {
+	srv *Server
+	id  string
+	hs  *Handshake
+	log *slog.Logger
+
+	attached atomic.Pointer[any]
+	state    atomic.Int32 // sessionState; written under mu
+
+	inMu   sync.Mutex // serializes Handler calls
+	postMu sync.Mutex // serializes polling POSTs
+
+	mu          sync.Mutex
+	transport   string
+	closeReason string // of a graceful close
+	queue       []Packet
+	queueBytes  int
+
+	// polling
+	getActive bool          // a GET is being served
+	getWake   chan struct{} // closed to wake the waiting GET
+
+	// websocket
+	ws      *wsConn
+	writing bool // the writer goroutine runs
+
+	// upgrade
+	probe        *wsConn // WebSocket being upgraded to
+	probed       bool    // "3probe" sent: GETs are answered with noop
+	upgradeTimer *time.Timer
+
+	// heartbeat: one timer, for the next ping or for the pong deadline
+	hbTimer      *time.Timer
+	hbGen        uint64
+	awaitingPong bool
+
+	closeTimer *time.Timer // bounds a graceful close
+
+	clientClosed bool // the client sent a close packet: a waiting GET gets a noop
+}
+
+func newSession(srv *Server, id string, hs *Handshake, transport string) *Session {
+	return &Session{
+		srv:       srv,
+		id:        id,
+		hs:        hs,
+		log:       srv.log.With("sid", id, "remote_addr", hs.RemoteAddr),
+		transport: transport,
+	}
+}
+
+// ID returns the session ID (the "sid").
+func (s *Session) ID() string { return s.id }
+
+// Handshake returns the snapshot of the request that opened the session.
+func (s *Session) Handshake() *Handshake { return s.hs }
+
+// Transport returns "polling" or "websocket"; it changes once after an
+// upgrade.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Attach stores v in the session's single slot for the layer above.
+func (s *Session) Attach(v any) { s.attached.Store(&v) }
+
+// Attached returns what Attach stored, or nil.
+func (s *Session) Attached() any {
+	if p := s.attached.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *Session) open() bool { return sessionState(s.state.Load()) == stateOpen }
+
+// start queues the open packet, calls OnOpen and starts the heartbeat.
+func (s *Session) start(upgrades []string) {
+	s.mu.Lock()
+	s.queue = append(s.queue, Packet{Type: Open, Data: s.srv.openPacket(s.id, upgrades)})
+	s.mu.Unlock()
+	s.log.Debug("session open", "transport", s.transport)
+
+	s.inMu.Lock()
+	s.srv.h.OnOpen(s)
+	s.inMu.Unlock()
+
+	s.mu.Lock()
+	if s.open() {
+		s.armHeartbeatLocked(s.srv.opts.PingInterval, false)
+	}
+	s.kickLocked()
+	s.mu.Unlock()
+}
+
+// Send queues messages for the client atomically: all or none, never
+// interleaved with another Send. It never blocks on the network. It returns
+// ErrClosed once the session is closing, and ErrQueueFull when the messages
+// do not fit in the queue (with SlowClientDisconnect the session is then
+// closed with ReasonSlowClient). The engine never modifies msgs' Data, so one
+// slice may be sent to many sessions.
+func (s *Session) Send(msgs ...Message) error {
+	return s.send(msgs, false)
+}
+
+// SendVolatile is like Send, but the messages are dropped, with ErrDropped,
+// unless the transport can take them right now: on WebSocket when nothing is
+// queued or being written, on polling when a GET is waiting.
+func (s *Session) SendVolatile(msgs ...Message) error {
+	return s.send(msgs, true)
+}
+
+func (s *Session) send(msgs []Message, volatile bool) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Data) + 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.open() {
+		return ErrClosed
+	}
+	fits := len(s.queue)+len(msgs) <= s.srv.opts.MaxQueuePackets && s.queueBytes+n <= s.srv.opts.MaxQueueBytes
+	if volatile {
+		if !fits || !s.readyLocked() {
+			return ErrDropped
+		}
+	} else if !fits {
+		if s.srv.opts.SlowClient == SlowClientDisconnect {
+			s.log.Debug("slow client", "queued", len(s.queue))
+			s.closeLocked(ReasonSlowClient, ErrQueueFull)
+		}
+		return ErrQueueFull
+	}
+	for _, m := range msgs {
+		s.queue = append(s.queue, Packet{Type: MessageType, Data: m.Data, Binary: m.Binary})
+	}
+	s.queueBytes += n
+	s.kickLocked()
+	return nil
+}
+
+// readyLocked reports whether the transport can take a packet right now.
+func (s *Session) readyLocked() bool {
+	if len(s.queue) > 0 {
+		return false
+	}
+	if s.transport == TransportWebSocket {
+		return !s.writing
+	}
+	return s.getWake != nil && !s.probed
+}
+
+// pushLocked queues a control packet; control packets ignore the bounds.
+func (s *Session) pushLocked(p Packet) {
+	s.queue = append(s.queue, p)
+	s.queueBytes += len(p.Data) + 1
+}
+
+// kickLocked makes the transport send what is queued.
+func (s *Session) kickLocked() {
+	if s.transport == TransportPolling {
+		s.wakeGetLocked()
+		return
+	}
+	if s.writing || s.ws == nil || sessionState(s.state.Load()) == stateClosed {
+		return
+	}
+	if len(s.queue) == 0 && sessionState(s.state.Load()) != stateClosing {
+		return
+	}
+	s.writing = true
+	w := s.ws
+	s.srv.spawn(func() { s.writeLoop(w) })
+}
+
+func (s *Session) wakeGetLocked() {
+	if s.getWake != nil {
+		close(s.getWake)
+		s.getWake = nil
+	}
+}
+
+// takeQueueLocked empties the queue into spare (reused) and returns it.
+func (s *Session) takeQueueLocked(spare []Packet) []Packet {
+	q := s.queue
+	s.queue = spare[:0]
+	s.queueBytes = 0
+	return q
+}
+
+// deliver passes a message to the handler, unless the session is closing.
+func (s *Session) deliver(m Message) {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	if s.open() {
+		s.srv.h.OnMessage(s, m)
+	}
+}
+
+// handlePacket acts on one packet from the client (any transport).
+func (s *Session) handlePacket(p Packet) {
+	switch p.Type {
+	case MessageType:
+		s.deliver(Message{Data: p.Data, Binary: p.Binary})
+	case Pong:
+		s.onPong()
+	case Close:
+		s.mu.Lock()
+		s.clientClosed = true
+		s.closeLocked(ReasonTransportClose, nil)
+		s.mu.Unlock()
+	case Ping:
+		s.closeNow(ReasonTransportError, errInvalidHeartbeat)
+	default: // open, upgrade, noop: nothing to do
+	}
+}
+
+// Close closes the session gracefully: queued messages are flushed first
+// (bounded by Options.WriteTimeout), then the transport is closed and
+// OnClose is called with ReasonForcedClose. On polling the client gets a
+// close packet when a GET is waiting or messages are queued; otherwise the
+// session closes at once. Close does not wait for the
+// flush; calling it again, or on a closed session, does nothing.
+func (s *Session) Close() { s.closeGraceful(ReasonForcedClose) }
+
+func (s *Session) closeGraceful(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.open() {
+		return
+	}
+	s.log.Debug("session closing", "reason", reason, "transport", s.transport)
+	s.state.Store(int32(stateClosing))
+	s.closeReason = reason
+	s.stopHeartbeatLocked()
+	s.abortProbeLocked()
+	if s.transport == TransportPolling {
+		if s.getWake == nil && !s.hasMessagesLocked() {
+			// Nothing worth waiting for a GET: the next one learns of the
+			// close from its 400 "Session ID unknown".
+			s.closeLocked(reason, nil)
+			return
+		}
+		s.pushLocked(Packet{Type: Close})
+	}
+	s.closeTimer = time.AfterFunc(s.srv.opts.WriteTimeout, func() { s.closeNow(reason, nil) })
+	s.kickLocked()
+}
+
+func (s *Session) hasMessagesLocked() bool {
+	for _, p := range s.queue {
+		if p.Type == MessageType {
+			return true
+		}
+	}
+	return false
+}
+
+// finishGraceful completes a graceful close once the queue is flushed.
+func (s *Session) finishGraceful() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sessionState(s.state.Load()) == stateClosing {
+		s.closeLocked(s.closeReason, nil)
+	}
+}
+
+func (s *Session) closeNow(reason string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked(reason, err)
+}
+
+// closeLocked closes the session at once: drops the queue, stops the timers,
+// releases a waiting GET, interrupts the WebSocket readers (which then close
+// their connections) and calls OnClose from a new goroutine.
+func (s *Session) closeLocked(reason string, err error) {
+	if sessionState(s.state.Load()) == stateClosed {
+		return
+	}
+	s.log.Debug("session closed", "reason", reason, "err", err, "transport", s.transport)
+	s.state.Store(int32(stateClosed))
+	s.queue = nil
+	s.queueBytes = 0
+	s.stopHeartbeatLocked()
+	if s.closeTimer != nil {
+		s.closeTimer.Stop()
+	}
+	s.abortProbeLocked()
+	s.wakeGetLocked()
+	if s.ws != nil {
+		s.ws.interrupt()
+	}
+	s.srv.remove(s)
+	s.srv.spawn(func() {
+		s.inMu.Lock()
+		defer s.inMu.Unlock()
+		s.srv.h.OnClose(s, reason, err)
+	})
+}

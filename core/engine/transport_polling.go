@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	closePayload = []byte{'1'}
+	noopPayload  = []byte{'6'}
+	okBody       = []byte("ok")
+)
+
+// servePoll answers a polling GET: at once with everything queued (one
+// payload), or when something gets queued, or with a noop when an upgrade
+// takes over, or with a close packet when the session closes. A second
+// concurrent GET is a protocol error: 400 and the session closes. A GET whose
+// client goes away closes the session.
+func (s *Session) servePoll(req Request, res Response) {
+	s.mu.Lock()
+	if s.transport != TransportPolling {
+		s.mu.Unlock()
+		writeError(res, errBadRequest)
+		return
+	}
+	if s.getActive {
+		s.closeLocked(ReasonTransportError, errGetOverlap)
+		s.mu.Unlock()
+		writeError(res, errBadRequest)
+		return
+	}
+	s.getActive = true
+	done := req.Context().Done()
+	var (
+		body   []byte
+		finish bool
+	)
+	for {
+		state := sessionState(s.state.Load())
+		if state == stateClosed {
+			// The client that closed needs no close packet back (Node
+			// answers its pending GET with a noop).
+			body = closePayload
+			if s.clientClosed {
+				body = noopPayload
+			}
+			break
+		}
+		if s.probed || s.transport != TransportPolling {
+			body = noopPayload
+			break
+		}
+		if len(s.queue) > 0 {
+			q := s.takeQueueLocked(nil)
+			body = AppendPayload(make([]byte, 0, payloadSize(q)), q)
+			finish = state == stateClosing
+			break
+		}
+		wake := make(chan struct{})
+		s.getWake = wake
+		s.mu.Unlock()
+		select {
+		case <-wake:
+			s.mu.Lock()
+		case <-done:
+			s.mu.Lock()
+			if s.getWake == wake {
+				s.getWake = nil
+			}
+			s.getActive = false
+			s.closeLocked(ReasonTransportClose, req.Context().Err())
+			s.mu.Unlock()
+			return
+		}
+	}
+	// The client may send its next GET as soon as it has this response.
+	s.getActive = false
+	s.mu.Unlock()
+
+	s.pollingHeaders(req, res.Header())
+	h := res.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if err := s.writeBody(res, body); err != nil {
+		s.closeNow(ReasonTransportError, err)
+		return
+	}
+	if finish {
+		s.finishGraceful()
+	}
+}
+
+// payloadSize estimates the encoded size of q.
+func payloadSize(q []Packet) int {
+	n := 0
+	for _, p := range q {
+		if p.Binary {
+			n += 2 + (len(p.Data)+2)/3*4
+		} else {
+			n += 2 + len(p.Data)
+		}
+	}
+	return n
+}
+
+// servePost reads a polling POST: the payload is decoded whole before any
+// packet is acted on, so a malformed payload delivers nothing. POSTs of one
+// session are serialized, so messages keep their order.
+func (s *Session) servePost(req Request, res Response) {
+	s.postMu.Lock()
+	defer s.postMu.Unlock()
+	if strings.HasPrefix(req.Header("Content-Type"), "application/octet-stream") {
+		s.closeNow(ReasonTransportError, errBinaryPost)
+		writeError(res, errBadRequest)
+		return
+	}
+	body, err := req.ReadBody(s.srv.opts.MaxHTTPBufferSize)
+	if err != nil {
+		if errors.Is(err, ErrPayloadTooLarge) {
+			s.closeNow(ReasonTransportError, err)
+			writeError(res, errPayloadTooLarge)
+			return
+		}
+		s.closeNow(ReasonTransportClose, err)
+		writeError(res, errBadRequest)
+		return
+	}
+	var pkts []Packet
+	if err := DecodePayload(body, func(p Packet) error {
+		pkts = append(pkts, p)
+		return nil
+	}); err != nil {
+		s.log.Debug("bad payload", "err", err)
+		s.closeNow(ReasonParseError, err)
+		writeError(res, errBadRequest)
+		return
+	}
+	for _, p := range pkts {
+		s.handlePacket(p)
+	}
+	s.pollingHeaders(req, res.Header())
+	h := res.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", "2")
+	_ = s.writeBody(res, okBody)
+}
+
+func (s *Session) pollingHeaders(req Request, h http.Header) {
+	if s.srv.opts.Headers != nil {
+		s.srv.opts.Headers(req, h)
+	}
+}
+
+// writeBody writes a 200 response, bounded by WriteTimeout when res can.
+func (s *Session) writeBody(res Response, body []byte) error {
+	if d, ok := res.(deadlineSetter); ok {
+		_ = d.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+	}
+	res.WriteHeader(http.StatusOK)
+	_, err := res.Write(body)
+	return err
+}

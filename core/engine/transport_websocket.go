@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// wsConn is one WebSocket connection. Its reader goroutine owns it: it is the
+// only one to read and the one to close it. At most one writer goroutine
+// writes data frames; the probe answer is written by the reader before the
+// connection is handed to the session.
+type wsConn struct {
+	c            *websocket.Conn
+	writeTimeout time.Duration
+	typ          [1]byte // scratch for the type digit, writer only
+}
+
+func newWSConn(c *websocket.Conn, o Options) *wsConn {
+	c.SetReadLimit(o.MaxHTTPBufferSize)
+	return &wsConn{c: c, writeTimeout: o.WriteTimeout}
+}
+
+// interrupt makes the blocked read return, so the reader closes the
+// connection. Safe from any goroutine.
+func (w *wsConn) interrupt() {
+	_ = w.c.UnderlyingConn().SetReadDeadline(time.Unix(1, 0))
+}
+
+// shutdown sends a close frame (briefly bounded) and closes the connection.
+func (w *wsConn) shutdown() {
+	d := w.writeTimeout
+	if d > time.Second {
+		d = time.Second
+	}
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	_ = w.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(d))
+	_ = w.c.Close()
+}
+
+// writeBatch writes ps, one frame per packet, under one write deadline.
+func (w *wsConn) writeBatch(ps []Packet) error {
+	if err := w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Binary {
+			if err := w.c.WriteMessage(websocket.BinaryMessage, p.Data); err != nil {
+				return err
+			}
+			continue
+		}
+		fw, err := w.c.NextWriter(websocket.TextMessage)
+		if err != nil {
+			return err
+		}
+		w.typ[0] = '0' + byte(p.Type)
+		_, _ = fw.Write(w.typ[:])
+		_, _ = fw.Write(p.Data)
+		if err := fw.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readPacket reads and decodes the next frame. A frame that does not decode
+// returns an error wrapping ErrMalformed.
+func (w *wsConn) readPacket() (Packet, error) {
+	mt, data, err := w.c.ReadMessage()
+	if err != nil {
+		return Packet{}, err
+	}
+	return DecodePacket(data, mt == websocket.BinaryMessage)
+}
+
+// readLoop reads the session's WebSocket until it fails or the session
+// closes, then closes the connection.
+func (s *Session) readLoop(w *wsConn) {
+	for s.open() || sessionState(s.state.Load()) == stateClosing {
+		p, err := w.readPacket()
+		if errors.Is(err, ErrMalformed) {
+			s.closeNow(ReasonParseError, err)
+			break
+		}
+		if err != nil {
+			s.closeNow(readErrReason(err), err)
+			break
+		}
+		s.handlePacket(p)
+	}
+	w.shutdown()
+}
+
+// readErrReason classifies a WebSocket read error like Node does: the peer
+// going away is "transport close"; a protocol violation (too large a
+// message, a bad frame) is "transport error".
+func readErrReason(err error) string {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		return ReasonTransportError
+	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		return ReasonTransportClose
+	default:
+		return ReasonTransportError
+	}
+}
+
+// writeLoop is the session's WebSocket writer. It runs while packets are
+// queued, writing all of them in each round, and exits when the queue is
+// empty (finishing a graceful close), so an idle session has no writer.
+func (s *Session) writeLoop(w *wsConn) {
+	var batch []Packet
+	for {
+		s.mu.Lock()
+		state := sessionState(s.state.Load())
+		if state == stateClosed {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.queue) == 0 {
+			s.writing = false
+			if state == stateClosing {
+				s.closeLocked(s.closeReason, nil)
+			}
+			s.mu.Unlock()
+			return
+		}
+		batch = s.takeQueueLocked(batch)
+		s.mu.Unlock()
+		if err := w.writeBatch(batch); err != nil {
+			s.closeNow(ReasonTransportError, err)
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		clear(batch)
+	}
+}
+
+// serveUpgrade upgrades a polling session's request to WebSocket and runs the
+// probe: "2probe" → "3probe" (pending GETs then get a noop), then "5"
+// switches the session to the WebSocket. Anything else, the UpgradeTimeout or
+// a session that cannot be upgraded (already upgrading or upgraded) closes
+// the WebSocket; the session stays on polling.
+func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
+	if !s.srv.checkOrigin(req) {
+		writeError(res, errForbidden)
+		return
+	}
+	err := up.Upgrade(nil, func(c *websocket.Conn) {
+		s.srv.enter()
+		defer s.srv.leave()
+		w := newWSConn(c, s.srv.opts)
+		if !s.beginProbe(w) {
+			w.shutdown()
+			return
+		}
+		if !s.probeLoop(w) {
+			w.shutdown()
+			return
+		}
+		s.readLoop(w)
+	})
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", "err", err)
+	}
+}
+
+func (s *Session) beginProbe(w *wsConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.open() || s.transport != TransportPolling || s.probe != nil {
+		s.log.Debug("extra websocket closed", "transport", s.transport)
+		return false
+	}
+	s.probe = w
+	s.probed = false
+	s.upgradeTimer = time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { s.abortProbe(w) })
+	return true
+}
+
+// probeLoop runs the upgrade handshake on w; true when the session switched.
+func (s *Session) probeLoop(w *wsConn) bool {
+	for {
+		p, err := w.readPacket()
+		if err != nil {
+			s.abortProbe(w)
+			return false
+		}
+		switch {
+		case p.Type == Ping && string(p.Data) == "probe" && !p.Binary:
+			_ = w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout))
+			if err := w.c.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
+				s.abortProbe(w)
+				return false
+			}
+			s.mu.Lock()
+			if s.probe != w {
+				s.mu.Unlock()
+				return false
+			}
+			s.probed = true
+			s.wakeGetLocked() // the pending GET answers a noop
+			s.mu.Unlock()
+		case p.Type == Upgrade && !p.Binary:
+			s.mu.Lock()
+			if s.probe != w || !s.open() {
+				s.mu.Unlock()
+				return false
+			}
+			s.clearProbeLocked()
+			s.transport = TransportWebSocket
+			s.ws = w
+			s.wakeGetLocked()
+			s.kickLocked()
+			s.mu.Unlock()
+			s.log.Debug("upgraded", "transport", TransportWebSocket)
+			return true
+		default:
+			s.abortProbe(w)
+			return false
+		}
+	}
+}
+
+// abortProbe gives up the upgrade on w, if it is still under way.
+func (s *Session) abortProbe(w *wsConn) {
+	s.mu.Lock()
+	if s.probe == w {
+		s.abortProbeLocked()
+	}
+	s.mu.Unlock()
+	w.interrupt()
+}
+
+func (s *Session) abortProbeLocked() {
+	if s.probe == nil {
+		return
+	}
+	s.probe.interrupt()
+	s.clearProbeLocked()
+}
+
+func (s *Session) clearProbeLocked() {
+	s.probe = nil
+	s.probed = false
+	if s.upgradeTimer != nil {
+		s.upgradeTimer.Stop()
+		s.upgradeTimer = nil
+	}
+}
