@@ -617,3 +617,22 @@ func TestCloseDisconnectsEverySocket(t *testing.T) {
 		t.Error("closed server accepted a connection")
 	}
 }
+
+func TestMaxNamespacesPerClient(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{MaxNamespacesPerClient: 2})
+	srv.Of("/a")
+	srv.Of("/b")
+	c := siotest.Dial(t, url, nil)
+	c.MustConnect("/", nil)
+	c.MustConnect("/a", nil)
+	if p := c.Connect("/b", nil); p.Type != parser.ConnectError || string(p.Raw) != `{"message":"Too many namespaces"}` {
+		t.Fatalf("third namespace: %v %s", p.Type, p.Raw)
+	}
+	// The refusal does not close the connection.
+	c.Emit("/", -1, "still-here")
+	c.ExpectNothing(20 * time.Millisecond)
+	if c.Closed(0) {
+		t.Fatal("connection closed")
+	}
+}
