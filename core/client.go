@@ -89,8 +89,7 @@ func (c *client) onMessage(m engine.Message) {
 		}
 	case parser.Disconnect:
 		if s := c.socket(p.Nsp); s != nil {
-			s.closing.Store(true)
-			c.disp.push(func() { s.onClose(ReasonClientNamespaceDisconnect) }, false)
+			s.close(ReasonClientNamespaceDisconnect)
 		}
 	default:
 		c.closeFor(ReasonParseError)
@@ -124,15 +123,12 @@ func (c *client) connect(p *parser.Packet) {
 	c.connecting[name] = true
 	c.mu.Unlock()
 	c.disp.push(func() {
-		defer func() {
-			c.mu.Lock()
-			delete(c.connecting, name)
-			c.mu.Unlock()
-		}()
+		// A panic must not leave the namespace marked as connecting.
+		defer c.doneConnecting(name)
 		hs := c.handshake(auth)
 		nsp := c.srv.namespaceFor(name, hs)
 		if nsp == nil {
-			c.sendConnectError(name, errors.New("Invalid namespace"))
+			c.refuse(name, errors.New("Invalid namespace"))
 			return
 		}
 		nsp.add(c, hs)
@@ -155,6 +151,21 @@ func (c *client) handshake(auth json.RawMessage) *Handshake {
 	}
 }
 
+// doneConnecting ends the connect under way for nsp, so that the client may
+// try again.
+func (c *client) doneConnecting(nsp string) {
+	c.mu.Lock()
+	delete(c.connecting, nsp)
+	c.mu.Unlock()
+}
+
+// refuse answers a CONNECT with a CONNECT_ERROR; the client may retry as
+// soon as it has the answer.
+func (c *client) refuse(nsp string, err error) {
+	c.doneConnecting(nsp)
+	c.sendConnectError(nsp, err)
+}
+
 func (c *client) sendConnectError(nsp string, err error) {
 	_ = c.writePacket(&parser.Packet{Type: parser.ConnectError, Nsp: nsp, Data: connectErrorPayload(err)}, false)
 }
@@ -168,6 +179,7 @@ func (c *client) attach(s *Socket) bool {
 		return false
 	}
 	c.sockets[s.nsp.name] = s
+	delete(c.connecting, s.nsp.name)
 	c.timer.Stop()
 	return true
 }
@@ -227,8 +239,7 @@ func (c *client) onClose(reason string) {
 	c.mu.Unlock()
 	c.timer.Stop()
 	for _, s := range socks {
-		s.closing.Store(true)
-		c.disp.push(func() { s.onClose(reason) }, false)
+		s.close(reason)
 	}
 }
 

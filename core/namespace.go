@@ -183,7 +183,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 			h = mws[i](h)
 		}
 		if err := s.safeConnect(h); err != nil {
-			c.sendConnectError(n.name, err)
+			c.refuse(n.name, err)
 			return
 		}
 	}

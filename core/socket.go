@@ -35,6 +35,8 @@ type Socket struct {
 
 	mu            sync.Mutex
 	data          any
+	values        map[any]any // SetValue's, for middlewares
+	reason        string      // why the socket disconnects, set with closing
 	handlers      map[string]EventHandler
 	middlewares   []EventMiddleware
 	onAny         []func(*Socket, *Event)
@@ -111,6 +113,40 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+}
+
+// SetValue stores v under key for the socket's lifetime (disconnect
+// handlers included), where [Value] finds it before the handshake's values.
+// It is meant for middlewares that attach what they established (a user, a
+// tenant) under an unexported key type. Unlike SetData, values are not shown
+// to other servers and connection state recovery does not keep them.
+func (s *Socket) SetValue(key, v any) {
+	s.mu.Lock()
+	if s.values == nil {
+		s.values = make(map[any]any)
+	}
+	s.values[key] = v
+	s.mu.Unlock()
+}
+
+func (s *Socket) value(key any) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// startClosing marks the socket as disconnecting for reason; it reports
+// false when a disconnect was already under way (whose reason stands).
+func (s *Socket) startClosing(reason string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.reason = reason
+	s.closing.Store(true)
+	return true
 }
 
 // Data returns the socket's data value when it has type T.
@@ -364,11 +400,11 @@ func (s *Socket) Disconnect(close bool) {
 		s.client.disconnectAll()
 		return
 	}
-	if s.closing.Swap(true) {
+	if !s.startClosing(ReasonServerNamespaceDisconnect) {
 		return
 	}
 	_ = s.client.writePacket(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp.name}, false)
-	s.client.disp.push(func() { s.onClose(ReasonServerNamespaceDisconnect) }, false)
+	s.client.disp.push(s.onClose, false)
 }
 
 // recoverable are the disconnect reasons after which a socket's state is
@@ -378,13 +414,21 @@ var recoverable = map[string]bool{
 	ReasonPingTimeout: true, ReasonServerShuttingDown: true,
 }
 
-// onClose runs the disconnect sequence once, on the dispatcher.
-func (s *Socket) onClose(reason string) {
+// close starts the socket's disconnect for reason (unless one is under way)
+// and queues its disconnect sequence.
+func (s *Socket) close(reason string) {
+	s.startClosing(reason)
+	s.client.disp.push(s.onClose, false)
+}
+
+// onClose runs the disconnect sequence once, on the dispatcher, with the
+// reason of the first disconnect that started.
+func (s *Socket) onClose() {
 	if !s.connected.Swap(false) {
 		return
 	}
-	s.closing.Store(true)
 	s.mu.Lock()
+	reason := s.reason
 	disconnecting := s.disconnecting
 	s.mu.Unlock()
 	for _, fn := range disconnecting {

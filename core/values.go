@@ -40,11 +40,15 @@ func lookup(ctx context.Context, key any) (any, bool) {
 	return nil, false
 }
 
-// Value returns the value stored under key by the app's HTTP middleware at
-// the socket's handshake (through an integration), or in the handshake
-// request's context, when it has type T.
+// Value returns the value stored under key, when it has type T: first the
+// socket's own (SetValue), then those the app's HTTP middleware stored at
+// the socket's handshake (through an integration), then the handshake
+// request's context values.
 func Value[T any](s *Socket, key any) (T, bool) {
-	v, ok := lookup(s.client.ctx, key)
+	v, ok := s.value(key)
+	if !ok {
+		v, ok = lookup(s.client.ctx, key)
+	}
 	if !ok {
 		var zero T
 		return zero, false

@@ -30,6 +30,7 @@ func (s *Server) ServeFastHTTP(ctx context.Context, rc *fasthttp.RequestCtx) {
 func newFastUpgrader(pool *sync.Pool) websocket.FastHTTPUpgrader {
 	return websocket.FastHTTPUpgrader{
 		CheckOrigin:     func(*fasthttp.RequestCtx) bool { return true }, // checked in Serve
+		ReadBufferSize:  wsReadBufferSize,
 		WriteBufferPool: pool,
 	}
 }

@@ -143,6 +143,7 @@ func NewServer(h Handler, opts Options) *Server {
 	}
 	s.httpUp = websocket.Upgrader{
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in Serve
+		ReadBufferSize:  wsReadBufferSize,
 		WriteBufferPool: pool,
 	}
 	s.fastUp = newFastUpgrader(pool)

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -16,7 +18,6 @@ import (
 type wsConn struct {
 	c            *websocket.Conn
 	writeTimeout time.Duration
-	typ          [1]byte // scratch for the type digit, writer only
 }
 
 func newWSConn(c *websocket.Conn, o Options) *wsConn {
@@ -41,30 +42,88 @@ func (w *wsConn) shutdown() {
 	_ = w.c.Close()
 }
 
-// writeBatch writes ps, one frame per packet, under one write deadline.
+// writeBatch writes ps, the packets of one writer round, under one write
+// deadline. It frames them itself (a server's frames are unmasked: a 2 to 10
+// byte header, then the payload) into one buffer and writes that buffer with
+// a single Write when it stays under wsFlushSize, so a backlog of queued
+// packets costs one syscall instead of one per packet.
+//
+// Every Write holds whole frames. The library writes control frames (pong,
+// close) from the reader goroutine with Writes of its own; a net.Conn Write
+// is atomic with respect to other Writes (*net.TCPConn holds the descriptor's
+// write lock for the whole call, *tls.Conn its output lock), so frames never
+// interleave.
 func (w *wsConn) writeBatch(ps []Packet) error {
-	if err := w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+	nc := w.c.UnderlyingConn()
+	if err := nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
 		return err
 	}
+	bp := frameBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	var err error
 	for _, p := range ps {
-		if p.Binary {
-			if err := w.c.WriteMessage(websocket.BinaryMessage, p.Data); err != nil {
-				return err
+		buf = appendFrame(buf, p)
+		if len(buf) >= wsFlushSize {
+			if _, err = nc.Write(buf); err != nil {
+				break
 			}
-			continue
-		}
-		fw, err := w.c.NextWriter(websocket.TextMessage)
-		if err != nil {
-			return err
-		}
-		w.typ[0] = '0' + byte(p.Type)
-		_, _ = fw.Write(w.typ[:])
-		_, _ = fw.Write(p.Data)
-		if err := fw.Close(); err != nil {
-			return err
+			buf = buf[:0]
 		}
 	}
-	return nil
+	if err == nil && len(buf) > 0 {
+		_, err = nc.Write(buf)
+	}
+	if cap(buf) <= wsKeepBufSize {
+		*bp = buf[:0]
+		frameBufs.Put(bp)
+	}
+	return err
+}
+
+const (
+	// wsReadBufferSize is the size of each WebSocket's read buffer, held for
+	// the connection's life. Small, because most connections are idle most
+	// of the time; a larger message is read in several reads. (With the
+	// library's default, 0, net/http's 4 KiB hijacked reader would be kept.)
+	wsReadBufferSize = 1024
+	// wsFlushSize is the size past which a writer round writes what it has
+	// framed so far.
+	wsFlushSize = 64 << 10
+	// wsKeepBufSize: larger frame buffers (grown by a large message) are
+	// left to the GC instead of being pooled.
+	wsKeepBufSize = 256 << 10
+)
+
+// frameBufs recycles the writers' frame buffers: an idle session holds none.
+var frameBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 8<<10)
+	return &b
+}}
+
+// appendFrame appends p as one final, unmasked WebSocket frame: a text frame
+// holding the type digit and Data, or for a binary message a binary frame
+// holding Data.
+func appendFrame(b []byte, p Packet) []byte {
+	n := len(p.Data)
+	op := byte(websocket.BinaryMessage)
+	if !p.Binary {
+		n++
+		op = websocket.TextMessage
+	}
+	b = append(b, 0x80|op) // FIN
+	switch {
+	case n <= 125:
+		b = append(b, byte(n))
+	case n <= 0xffff:
+		b = append(b, 126, byte(n>>8), byte(n))
+	default:
+		b = append(b, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	if !p.Binary {
+		b = append(b, '0'+byte(p.Type))
+	}
+	return append(b, p.Data...)
 }
 
 // readPacket reads and decodes the next frame. A frame that does not decode
