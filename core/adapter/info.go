@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -82,7 +83,15 @@ func (h Handshake) MarshalJSON() ([]byte, error) {
 	if len(out.Auth) == 0 {
 		out.Auth = json.RawMessage("{}")
 	}
-	return json.Marshal(out)
+	// Like JSON.stringify, leave <, > and & alone (an encoder that escapes
+	// HTML may still escape them around this value: the JSON is the same).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // UnmarshalJSON decodes a handshake sent by another server, Node's or ours.
