@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -79,6 +80,12 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns the request and CONNECT payload that opened the socket.
 func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// DecodeAuth decodes the socket's CONNECT payload (the client's auth
+// option) into v.
+func DecodeAuth(s *Socket, v any) error {
+	return json.Unmarshal(s.handshake.Auth, v)
+}
 
 // Context returns a context that carries the handshake request's values
 // (and those an integration copied from the app's HTTP middleware), and is
