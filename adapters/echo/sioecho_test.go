@@ -1,0 +1,176 @@
+package sioecho_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	sioecho "github.com/gosio/gosio/adapters/echo"
+	"github.com/gosio/gosio/core"
+)
+
+// auth is the app's own middleware (see helpers_test.go); the role goes in
+// c.Set("role") and is kept by opts.Extract under roleKey{}.
+func auth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if !core.IsHandshake(r) {
+			return next(c)
+		}
+		user := r.Header.Get("X-User")
+		if user == "" {
+			return echo.ErrUnauthorized
+		}
+		c.Set("user", user)
+		c.Set("role", "admin")
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), reqIDKey{}, "req-"+user)))
+		return next(c)
+	}
+}
+
+// opts keeps "user" by name and the role through Extract.
+var opts = sioecho.Options{
+	Keys: []string{"user", "missing"},
+	Extract: func(c echo.Context) map[any]any {
+		if role := c.Get("role"); role != nil {
+			return map[any]any{roleKey{}: role}
+		}
+		return nil
+	},
+}
+
+func user(s *core.Socket) string {
+	u, _ := sioecho.Get[string](s, "user")
+	return u
+}
+
+// serve starts h on a loopback listener closed when the test ends.
+func serve(t *testing.T, h http.Handler) string {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	testSessions(t, func(t *testing.T, io *core.Server) string {
+		e := echo.New()
+		sioecho.Mount(e.Group("", auth), io, opts)
+		return serve(t, e) + io.Path()
+	}, user)
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	io, _ := newIO(t, nil, user)
+	got := make(chan [2]any, 3)
+	io.OnConnection(func(s *core.Socket) {
+		n, okN := sioecho.Get[int](s, "user") // a string
+		_, okM := sioecho.Get[string](s, "missing")
+		got <- [2]any{n, okN || okM}
+		got <- [2]any{sioecho.MustGet[string](s, "user"), core.MustValue[string](s, roleKey{})}
+		defer func() { got <- [2]any{recover() != nil, nil} }()
+		sioecho.MustGet[int](s, "user")
+	})
+	e := echo.New()
+	sioecho.Mount(e.Group("", auth), io, opts)
+	c := newClient(t, serve(t, e)+io.Path(), alice)
+	c.openWS()
+	c.send("40")
+	if v := recv(t, got); v != [2]any{0, false} {
+		t.Errorf("Get of a wrong type or missing key: %v", v)
+	}
+	if v := recv(t, got); v != [2]any{"alice", "admin"} {
+		t.Errorf("MustGet: %v", v)
+	}
+	if v := recv(t, got); v[0] != true {
+		t.Error("MustGet of a wrong type did not panic")
+	}
+}
+
+func TestPaths(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		opts  *core.Options
+		mount func(e *echo.Echo, io *core.Server)
+		urls  []string // served without a redirect
+		not   string   // not served
+	}{
+		{
+			name:  "default",
+			mount: func(e *echo.Echo, io *core.Server) { sioecho.Mount(e, io, opts) },
+			urls:  []string{"/socket.io/", "/socket.io"},
+		},
+		{
+			name: "RemoveTrailingSlash",
+			mount: func(e *echo.Echo, io *core.Server) {
+				e.Pre(middleware.RemoveTrailingSlash())
+				sioecho.Mount(e, io, opts)
+			},
+			urls: []string{"/socket.io/", "/socket.io"},
+		},
+		{
+			name: "AddTrailingSlash",
+			mount: func(e *echo.Echo, io *core.Server) {
+				e.Pre(middleware.AddTrailingSlash())
+				sioecho.Mount(e, io, opts)
+			},
+			urls: []string{"/socket.io/", "/socket.io"},
+		},
+		{
+			name:  "custom path",
+			opts:  &core.Options{Path: "/rt"},
+			mount: func(e *echo.Echo, io *core.Server) { sioecho.Mount(e, io, opts) },
+			urls:  []string{"/rt", "/rt/"},
+			not:   "/socket.io/",
+		},
+		{
+			name:  "group with auth",
+			mount: func(e *echo.Echo, io *core.Server) { sioecho.Mount(e.Group("/api", auth), io, opts) },
+			urls:  []string{"/api/socket.io/", "/api/socket.io"},
+			not:   "/socket.io/",
+		},
+		{
+			name:  "handler by hand",
+			mount: func(e *echo.Echo, io *core.Server) { e.Any("/sio/*", sioecho.Handler(io, opts)) },
+			urls:  []string{"/sio/", "/sio/x"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			io, _ := newIO(t, tc.opts, user)
+			e := echo.New()
+			tc.mount(e, io)
+			checkPaths(t, serve(t, e), tc.urls, tc.not)
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	const origin = "http://app.example"
+	for _, tc := range []struct {
+		name   string
+		engine *core.CORS
+		use    []echo.MiddlewareFunc
+	}{
+		{"echo cors middleware", nil, []echo.MiddlewareFunc{middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins: []string{origin}, AllowCredentials: true,
+		})}},
+		{"engine cors", &core.CORS{Origins: []string{origin}, Credentials: true}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
+			e := echo.New()
+			e.Use(tc.use...)
+			sioecho.Mount(e, io, opts)
+			checkCORS(t, serve(t, e)+io.Path(), origin)
+		})
+	}
+}

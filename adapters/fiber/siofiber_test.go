@@ -1,0 +1,210 @@
+package siofiber_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+
+	siofiber "github.com/gosio/gosio/adapters/fiber"
+	"github.com/gosio/gosio/core"
+)
+
+// auth is the app's own middleware (see helpers_test.go): Locals for the
+// user (a string pointing into fasthttp's buffers) and the role, the user
+// context for the request id.
+func auth(c *fiber.Ctx) error {
+	if !siofiber.IsHandshake(c) {
+		return c.Next()
+	}
+	user := c.Get("X-User")
+	if user == "" {
+		return fiber.ErrUnauthorized
+	}
+	c.Locals("user", user)
+	c.Locals(roleKey{}, "admin")
+	c.SetUserContext(context.WithValue(c.UserContext(), reqIDKey{}, "req-"+user))
+	return c.Next()
+}
+
+func user(s *core.Socket) string {
+	u, _ := siofiber.Get[string](s, "user")
+	return u
+}
+
+// serve runs app on a loopback listener shut down when the test ends.
+func serve(t *testing.T, app *fiber.App) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = app.Listener(ln)
+	}()
+	t.Cleanup(func() {
+		if err := app.ShutdownWithTimeout(wait); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-done
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func newFiber(cfg fiber.Config) *fiber.App {
+	cfg.DisableStartupMessage = true
+	return fiber.New(cfg)
+}
+
+// mounted returns newApp for testSessions with the given fiber.Config.
+func mounted(cfg fiber.Config) func(*testing.T, *core.Server) string {
+	return func(t *testing.T, io *core.Server) string {
+		app := newFiber(cfg)
+		siofiber.Mount(app.Group("/", auth), io)
+		return serve(t, app) + io.Path()
+	}
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	testSessions(t, mounted(fiber.Config{}), user)
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	io, _ := newIO(t, nil, user)
+	got := make(chan [2]any, 3)
+	io.OnConnection(func(s *core.Socket) {
+		n, okN := siofiber.Get[int](s, "user") // a string
+		_, okM := siofiber.Get[string](s, "missing")
+		got <- [2]any{n, okN || okM}
+		got <- [2]any{siofiber.MustGet[string](s, "user"), siofiber.MustGet[string](s, roleKey{})}
+		defer func() { got <- [2]any{recover() != nil, nil} }()
+		siofiber.MustGet[int](s, "user")
+	})
+	c := newClient(t, mounted(fiber.Config{})(t, io), alice)
+	c.openWS()
+	c.send("40")
+	if v := recv(t, got); v != [2]any{0, false} {
+		t.Errorf("Get of a wrong type or missing key: %v", v)
+	}
+	if v := recv(t, got); v != [2]any{"alice", "admin"} {
+		t.Errorf("MustGet: %v", v)
+	}
+	if v := recv(t, got); v[0] != true {
+		t.Error("MustGet of a wrong type did not panic")
+	}
+}
+
+// TestServerTimeouts: fiber's timeouts shorter than the ping interval cut
+// neither a long-poll nor a WebSocket.
+func TestServerTimeouts(t *testing.T) {
+	t.Parallel()
+	short := 100 * time.Millisecond
+	io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{PingInterval: 3 * short, PingTimeout: 3 * short}}, user)
+	url := mounted(fiber.Config{ReadTimeout: short, WriteTimeout: short, IdleTimeout: short})(t, io)
+	for _, transport := range []string{"polling", "websocket"} {
+		c := newClient(t, url, alice)
+		if transport == "websocket" {
+			c.openWS()
+		} else {
+			c.open()
+		}
+		c.send("40")
+		c.expect("40{")
+		for pings := 0; pings < 3; {
+			c.receive() // a long-poll, or a WebSocket read
+			for _, p := range c.buf {
+				if p != "2" {
+					t.Fatalf("%s: got %q, want a ping", transport, p)
+				}
+				c.send("3")
+				pings++
+			}
+			c.buf = nil
+		}
+		c.send(`42["whoami"]`)
+		c.expect(`42["you","alice","req-alice","` + transport + `"]`)
+	}
+}
+
+func TestPaths(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		cfg   fiber.Config
+		opts  *core.Options
+		mount func(app *fiber.App, io *core.Server)
+		urls  []string // served
+		not   string   // not served
+	}{
+		{
+			name:  "default",
+			mount: func(app *fiber.App, io *core.Server) { siofiber.Mount(app, io) },
+			urls:  []string{"/socket.io/", "/socket.io"},
+		},
+		{
+			name:  "StrictRouting",
+			cfg:   fiber.Config{StrictRouting: true},
+			mount: func(app *fiber.App, io *core.Server) { siofiber.Mount(app, io) },
+			urls:  []string{"/socket.io/", "/socket.io"},
+		},
+		{
+			name:  "custom path",
+			cfg:   fiber.Config{StrictRouting: true},
+			opts:  &core.Options{Path: "/rt"},
+			mount: func(app *fiber.App, io *core.Server) { siofiber.Mount(app, io) },
+			urls:  []string{"/rt", "/rt/"},
+			not:   "/socket.io/",
+		},
+		{
+			name:  "group with auth",
+			mount: func(app *fiber.App, io *core.Server) { siofiber.Mount(app.Group("/api", auth), io) },
+			urls:  []string{"/api/socket.io/", "/api/socket.io"},
+			not:   "/socket.io/",
+		},
+		{
+			name:  "handler by hand",
+			mount: func(app *fiber.App, io *core.Server) { app.Use("/sio", siofiber.Handler(io)) },
+			urls:  []string{"/sio/", "/sio/x"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			io, _ := newIO(t, tc.opts, user)
+			app := newFiber(tc.cfg)
+			tc.mount(app, io)
+			checkPaths(t, serve(t, app), tc.urls, tc.not)
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	const origin = "http://app.example"
+	for _, tc := range []struct {
+		name   string
+		engine *core.CORS
+		use    []fiber.Handler
+	}{
+		{"fiber cors middleware", nil, []fiber.Handler{cors.New(cors.Config{
+			AllowOrigins: origin, AllowCredentials: true,
+		})}},
+		{"engine cors", &core.CORS{Origins: []string{origin}, Credentials: true}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
+			app := newFiber(fiber.Config{})
+			for _, h := range tc.use {
+				app.Use(h)
+			}
+			siofiber.Mount(app, io)
+			checkCORS(t, serve(t, app)+io.Path(), origin)
+		})
+	}
+}
