@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,17 @@ func (s *Server) Options() Options { return s.opts }
 
 // Path returns the path integrations mount the server on.
 func (s *Server) Path() string { return s.opts.Path }
+
+// Paths returns the routes an integration registers so that clients reach
+// the server with and without the trailing slash of Path ("/socket.io" and
+// "/socket.io/"), without redirects.
+func (s *Server) Paths() []string {
+	bare := strings.TrimRight(s.opts.Path, "/")
+	if bare == "" {
+		return []string{"/"}
+	}
+	return []string{bare, bare + "/"}
+}
 
 // Engine returns the Engine.IO server underneath, for integrations that
 // serve another HTTP stack through its transport hooks.

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"context"
 	"net/http"
 )
@@ -62,7 +63,7 @@ func Value[T any](s *Socket, key any) (T, bool) {
 func MustValue[T any](s *Socket, key any) T {
 	v, ok := Value[T](s, key)
 	if !ok {
-		panic("socket.io: no value of the requested type under key")
+		panic(fmt.Sprintf("socket.io: no value of type %T under key %v", v, key))
 	}
 	return v
 }

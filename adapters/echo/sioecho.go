@@ -2,7 +2,6 @@ package sioecho
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,18 +52,9 @@ func (o *Options) values(c echo.Context) map[any]any {
 // slash are registered.
 func Mount(r Router, io *core.Server, opts Options) {
 	h := Handler(io, opts)
-	for _, p := range paths(io.Path()) {
+	for _, p := range io.Paths() {
 		r.Any(p, h)
 	}
-}
-
-// paths returns p with and without its trailing slash.
-func paths(p string) []string {
-	bare := strings.TrimRight(p, "/")
-	if bare == "" {
-		return []string{"/"}
-	}
-	return []string{bare, bare + "/"}
 }
 
 // Handler returns an echo.HandlerFunc serving io. At a handshake request it

@@ -17,18 +17,9 @@ import (
 // are registered, so it works with StrictRouting on and off.
 func Mount(router fiber.Router, io *core.Server) {
 	h := Handler(io)
-	for _, p := range paths(io.Path()) {
+	for _, p := range io.Paths() {
 		router.All(p, h)
 	}
-}
-
-// paths returns p with and without its trailing slash.
-func paths(p string) []string {
-	bare := strings.TrimRight(p, "/")
-	if bare == "" {
-		return []string{"/"}
-	}
-	return []string{bare, bare + "/"}
 }
 
 // Handler returns a fiber.Handler serving io natively on fasthttp. At a

@@ -2,7 +2,6 @@ package siogin
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,18 +15,9 @@ import (
 // instead of being redirected by Gin's RedirectTrailingSlash.
 func Mount(r gin.IRoutes, io *core.Server) {
 	h := Handler(io)
-	for _, p := range paths(io.Path()) {
+	for _, p := range io.Paths() {
 		r.Any(p, h)
 	}
-}
-
-// paths returns p with and without its trailing slash.
-func paths(p string) []string {
-	bare := strings.TrimRight(p, "/")
-	if bare == "" {
-		return []string{"/"}
-	}
-	return []string{bare, bare + "/"}
 }
 
 // Handler returns a gin.HandlerFunc serving io. At a handshake request it
