@@ -1,8 +1,8 @@
 package core
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
