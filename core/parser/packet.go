@@ -102,12 +102,27 @@ func invalidf(format string, args ...any) error {
 // methods are safe for concurrent use; the decoders it returns are not.
 //
 // [JSON] is the default format, the one every Socket.IO client speaks.
+//
+// Whatever the wire format, packets reach the Socket.IO layer in one shape:
+// outgoing Data holds Go values, and an incoming packet's Raw holds its
+// payload as JSON, with binary values as placeholders indexing Attachments.
+// Another format (MessagePack, say) converts to that shape in its decoder.
 type Parser interface {
 	// Encode encodes p for the wire: the text message first, then the
 	// binary attachments, each to be sent as its own binary message.
 	Encode(p *Packet) (text []byte, attachments [][]byte, err error)
 	// NewDecoder returns a decoder for one connection.
-	NewDecoder() *Decoder
+	NewDecoder() PacketDecoder
+}
+
+// PacketDecoder reassembles packets from one connection's engine messages.
+// It is used by one goroutine at a time.
+type PacketDecoder interface {
+	// Decode takes one engine message; it returns a complete packet, or
+	// (nil, nil) while it waits for more (binary attachments).
+	Decode(data []byte, binary bool) (*Packet, error)
+	// Reset drops a packet under reassembly.
+	Reset()
 }
 
 // JSON is the default Parser: the JSON-based format of the reference
@@ -117,4 +132,4 @@ var JSON Parser = jsonParser{}
 type jsonParser struct{}
 
 func (jsonParser) Encode(p *Packet) ([]byte, [][]byte, error) { return Encode(p) }
-func (jsonParser) NewDecoder() *Decoder                       { return &Decoder{} }
+func (jsonParser) NewDecoder() PacketDecoder                  { return &Decoder{} }
