@@ -16,16 +16,16 @@ import (
 type client struct {
 	srv  *Server
 	sess *engine.Session
-	ctx  context.Context // the handshake request's context, detached
-	dec  *parser.Decoder // used only from OnMessage, which the engine serializes
+	ctx  context.Context      // the handshake request's context, detached
+	dec  parser.PacketDecoder // used only from OnMessage, which the engine serializes
 	disp *dispatcher
 
 	mu          sync.Mutex
 	sockets     map[string]*Socket // by namespace name
 	connecting  map[string]bool    // namespaces whose connect is under way
 	closed      bool
-	closeReason string // set before closing the session for a reason of ours
-	timer       *time.Timer
+	closeReason string      // set before closing the session for a reason of ours
+	timer       *time.Timer // the connect timeout, until a namespace joins
 }
 
 func newClient(srv *Server, sess *engine.Session) *client {
@@ -180,7 +180,10 @@ func (c *client) attach(s *Socket) bool {
 	}
 	c.sockets[s.nsp.name] = s
 	delete(c.connecting, s.nsp.name)
-	c.timer.Stop()
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil // a connected client keeps no timer
+	}
 	return true
 }
 
@@ -236,8 +239,12 @@ func (c *client) onClose(reason string) {
 	for _, s := range c.sockets {
 		socks = append(socks, s)
 	}
+	timer := c.timer
+	c.timer = nil
 	c.mu.Unlock()
-	c.timer.Stop()
+	if timer != nil {
+		timer.Stop()
+	}
 	for _, s := range socks {
 		s.close(reason)
 	}

@@ -124,8 +124,9 @@ func (m *Memory) Sockets(opts BroadcastOptions) []SocketID {
 // apply calls fn, outside the lock, for each local socket matching opts,
 // once each.
 func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
+	bp := idSlices.Get().(*[]SocketID)
+	ids := (*bp)[:0]
 	m.mu.RLock()
-	var ids []SocketID
 	except := m.exceptSet(opts.Except)
 	if len(opts.Rooms) > 0 {
 		var seen map[SocketID]struct{}
@@ -147,7 +148,6 @@ func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
 			}
 		}
 	} else {
-		ids = make([]SocketID, 0, len(m.sids))
 		for id := range m.sids {
 			if _, skip := except[id]; !skip {
 				ids = append(ids, id)
@@ -158,7 +158,14 @@ func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
 	for _, id := range ids {
 		fn(id)
 	}
+	clear(ids)
+	*bp = ids[:0]
+	idSlices.Put(bp)
 }
+
+// idSlices recycles apply's snapshots of socket ids: a broadcast to every
+// socket otherwise allocates one the size of the namespace.
+var idSlices = sync.Pool{New: func() any { return new([]SocketID) }}
 
 // exceptSet returns the ids of the sockets in the except rooms. The caller
 // holds the read lock.

@@ -40,13 +40,10 @@ func (q *httpRequest) RemoteAddr() string       { return q.r.RemoteAddr }
 func (q *httpRequest) Secure() bool             { return q.r.TLS != nil }
 func (q *httpRequest) Context() context.Context { return q.r.Context() }
 func (q *httpRequest) IsWebSocketUpgrade() bool { return websocket.IsWebSocketUpgrade(q.r) }
-func (q *httpRequest) QueryValues() url.Values {
-	v := make(url.Values, len(q.query()))
-	for k, vs := range q.query() {
-		v[k] = append([]string(nil), vs...)
-	}
-	return v
-}
+
+// QueryValues returns the parsed query itself: URL.Query parsed it for this
+// request alone, and the engine only reads it.
+func (q *httpRequest) QueryValues() url.Values { return q.query() }
 
 func (q *httpRequest) URL() string {
 	if q.r.RequestURI != "" {

@@ -20,3 +20,11 @@ func Probed(s *Session) bool {
 	defer s.mu.Unlock()
 	return s.probed
 }
+
+// Queued returns the packets and bytes s holds for its client: queued, and
+// being written by the WebSocket writer.
+func Queued(s *Session) (packets, bytes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue) + s.inflightPackets, s.queueBytes + s.inflightBytes
+}

@@ -71,17 +71,21 @@ type Options struct {
 	// allows; requests without an Origin header are always accepted by the
 	// default.
 	CheckOrigin func(r Request) bool
-	// MaxQueuePackets bounds each session's outbound queue, in packets.
-	// Default 4096.
+	// MaxQueuePackets bounds each session's outbound queue, in packets. On
+	// WebSocket the packets being written count too, so this is all the
+	// server holds for a client that stops reading. Default 4096.
 	MaxQueuePackets int
 	// MaxQueueBytes bounds each session's outbound queue, in bytes of packet
-	// data. Default 8 MiB.
+	// data, like MaxQueuePackets. Default 8 MiB.
 	MaxQueueBytes int
 	// SlowClient is applied when Send finds the queue full. Default
 	// SlowClientError.
 	SlowClient SlowClientPolicy
 	// WriteTimeout bounds each WebSocket write and each polling response
-	// write, and a graceful close's flush. Default 10s.
+	// write, and a graceful close's flush. A WebSocket client that stops
+	// reading fills the kernel's buffers, then the queue (see SlowClient);
+	// once a write has been blocked this long the session closes with
+	// ReasonTransportError. Default 10s.
 	WriteTimeout time.Duration
 	// Logger receives protocol chatter at Debug level, with the attributes
 	// sid, transport and remote_addr. Default: discard.

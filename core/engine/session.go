@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,6 @@ type Session struct {
 	srv *Server
 	id  string
 	hs  *Handshake
-	log *slog.Logger
 
 	attached atomic.Pointer[any]
 	state    atomic.Int32 // sessionState; written under mu
@@ -35,6 +35,11 @@ type Session struct {
 	closeReason string // of a graceful close
 	queue       []Packet
 	queueBytes  int
+	// The WebSocket writer's current batch, taken from the queue and being
+	// written: it still counts against the queue bounds, so that a client
+	// that stops reading holds at most MaxQueueBytes.
+	inflightPackets int
+	inflightBytes   int
 
 	// polling
 	getActive bool          // a GET is being served
@@ -64,9 +69,18 @@ func newSession(srv *Server, id string, hs *Handshake, transport string) *Sessio
 		srv:       srv,
 		id:        id,
 		hs:        hs,
-		log:       srv.log.With("sid", id, "remote_addr", hs.RemoteAddr),
 		transport: transport,
 	}
+}
+
+// debug logs at Debug level with the attributes sid and remote_addr, built
+// only when Debug is enabled: a session keeps no logger of its own.
+func (s *Session) debug(msg string, args ...any) {
+	l := s.srv.log
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	l.With("sid", s.id, "remote_addr", s.hs.RemoteAddr).Debug(msg, args...)
 }
 
 // ID returns the session ID (the "sid").
@@ -101,7 +115,7 @@ func (s *Session) start(upgrades []string) {
 	s.mu.Lock()
 	s.queue = append(s.queue, Packet{Type: Open, Data: s.srv.openPacket(s.id, upgrades)})
 	s.mu.Unlock()
-	s.log.Debug("session open", "transport", s.transport)
+	s.debug("session open", "transport", s.transport)
 
 	s.inMu.Lock()
 	s.srv.h.OnOpen(s)
@@ -145,14 +159,15 @@ func (s *Session) send(msgs []Message, volatile bool) error {
 	if !s.open() {
 		return ErrClosed
 	}
-	fits := len(s.queue)+len(msgs) <= s.srv.opts.MaxQueuePackets && s.queueBytes+n <= s.srv.opts.MaxQueueBytes
+	fits := len(s.queue)+s.inflightPackets+len(msgs) <= s.srv.opts.MaxQueuePackets &&
+		s.queueBytes+s.inflightBytes+n <= s.srv.opts.MaxQueueBytes
 	if volatile {
 		if !fits || !s.readyLocked() {
 			return ErrDropped
 		}
 	} else if !fits {
 		if s.srv.opts.SlowClient == SlowClientDisconnect {
-			s.log.Debug("slow client", "queued", len(s.queue))
+			s.debug("slow client", "queued", len(s.queue))
 			s.closeLocked(ReasonSlowClient, ErrQueueFull)
 		}
 		return ErrQueueFull
@@ -255,7 +270,7 @@ func (s *Session) closeGraceful(reason string) {
 	if !s.open() {
 		return
 	}
-	s.log.Debug("session closing", "reason", reason, "transport", s.transport)
+	s.debug("session closing", "reason", reason, "transport", s.transport)
 	s.state.Store(int32(stateClosing))
 	s.closeReason = reason
 	s.stopHeartbeatLocked()
@@ -304,10 +319,11 @@ func (s *Session) closeLocked(reason string, err error) {
 	if sessionState(s.state.Load()) == stateClosed {
 		return
 	}
-	s.log.Debug("session closed", "reason", reason, "err", err, "transport", s.transport)
+	s.debug("session closed", "reason", reason, "err", err, "transport", s.transport)
 	s.state.Store(int32(stateClosed))
 	s.queue = nil
 	s.queueBytes = 0
+	s.inflightPackets, s.inflightBytes = 0, 0
 	s.stopHeartbeatLocked()
 	if s.closeTimer != nil {
 		s.closeTimer.Stop()

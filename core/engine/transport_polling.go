@@ -133,7 +133,7 @@ func (s *Session) servePost(req Request, res Response) {
 		pkts = append(pkts, p)
 		return nil
 	}); err != nil {
-		s.log.Debug("bad payload", "err", err)
+		s.debug("bad payload", "err", err)
 		s.closeNow(ReasonParseError, err)
 		writeError(res, errBadRequest)
 		return

@@ -17,18 +17,19 @@ import (
 // connection is handed to the session.
 type wsConn struct {
 	c            *websocket.Conn
+	nc           net.Conn // c's connection: the writer writes its frames there
 	writeTimeout time.Duration
 }
 
 func newWSConn(c *websocket.Conn, o Options) *wsConn {
 	c.SetReadLimit(o.MaxHTTPBufferSize)
-	return &wsConn{c: c, writeTimeout: o.WriteTimeout}
+	return &wsConn{c: c, nc: c.UnderlyingConn(), writeTimeout: o.WriteTimeout}
 }
 
 // interrupt makes the blocked read return, so the reader closes the
 // connection. Safe from any goroutine.
 func (w *wsConn) interrupt() {
-	_ = w.c.UnderlyingConn().SetReadDeadline(time.Unix(1, 0))
+	_ = w.nc.SetReadDeadline(time.Unix(1, 0))
 }
 
 // shutdown sends a close frame (briefly bounded) and closes the connection.
@@ -54,7 +55,7 @@ func (w *wsConn) shutdown() {
 // write lock for the whole call, *tls.Conn its output lock), so frames never
 // interleave.
 func (w *wsConn) writeBatch(ps []Packet) error {
-	nc := w.c.UnderlyingConn()
+	nc := w.nc
 	if err := nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ const (
 	// the connection's life. Small, because most connections are idle most
 	// of the time; a larger message is read in several reads. (With the
 	// library's default, 0, net/http's 4 KiB hijacked reader would be kept.)
-	wsReadBufferSize = 1024
+	wsReadBufferSize = 512
 	// wsFlushSize is the size past which a writer round writes what it has
 	// framed so far.
 	wsFlushSize = 64 << 10
@@ -176,8 +177,8 @@ func readErrReason(err error) string {
 // empty (finishing a graceful close), so an idle session has no writer.
 func (s *Session) writeLoop(w *wsConn) {
 	var batch []Packet
+	s.mu.Lock()
 	for {
-		s.mu.Lock()
 		state := sessionState(s.state.Load())
 		if state == stateClosed {
 			s.writing = false
@@ -192,16 +193,19 @@ func (s *Session) writeLoop(w *wsConn) {
 			s.mu.Unlock()
 			return
 		}
+		s.inflightPackets, s.inflightBytes = len(s.queue), s.queueBytes
 		batch = s.takeQueueLocked(batch)
 		s.mu.Unlock()
-		if err := w.writeBatch(batch); err != nil {
-			s.closeNow(ReasonTransportError, err)
-			s.mu.Lock()
+		err := w.writeBatch(batch)
+		clear(batch)
+		s.mu.Lock()
+		s.inflightPackets, s.inflightBytes = 0, 0
+		if err != nil {
+			s.closeLocked(ReasonTransportError, err)
 			s.writing = false
 			s.mu.Unlock()
 			return
 		}
-		clear(batch)
 	}
 }
 
@@ -230,7 +234,7 @@ func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
 		s.readLoop(w)
 	})
 	if err != nil {
-		s.log.Debug("websocket upgrade failed", "err", err)
+		s.debug("websocket upgrade failed", "err", err)
 	}
 }
 
@@ -238,7 +242,7 @@ func (s *Session) beginProbe(w *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.open() || s.transport != TransportPolling || s.probe != nil {
-		s.log.Debug("extra websocket closed", "transport", s.transport)
+		s.debug("extra websocket closed", "transport", s.transport)
 		return false
 	}
 	s.probe = w
@@ -282,7 +286,7 @@ func (s *Session) probeLoop(w *wsConn) bool {
 			s.wakeGetLocked()
 			s.kickLocked()
 			s.mu.Unlock()
-			s.log.Debug("upgraded", "transport", TransportWebSocket)
+			s.debug("upgraded", "transport", TransportWebSocket)
 			return true
 		default:
 			s.abortProbe(w)
