@@ -3,7 +3,6 @@ module github.com/gosio/gosio/adapters/echo
 go 1.25.0
 
 require (
-	github.com/fasthttp/websocket v1.5.12
 	github.com/gosio/gosio v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
 	go.uber.org/goleak v1.3.0
@@ -11,6 +10,7 @@ require (
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
+	github.com/fasthttp/websocket v1.5.12 // indirect
 	github.com/klauspost/compress v1.17.11 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect

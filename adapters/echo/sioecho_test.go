@@ -2,8 +2,6 @@ package sioecho_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -11,10 +9,12 @@ import (
 
 	sioecho "github.com/gosio/gosio/adapters/echo"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 )
 
-// auth is the app's own middleware (see helpers_test.go); the role goes in
-// c.Set("role") and is kept by opts.Extract under roleKey{}.
+// auth is the app's own middleware (the contract of integrationtest); the
+// role goes in c.Set("role") and is kept by opts.Extract under
+// integrationtest.RoleKey{}.
 func auth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -27,7 +27,7 @@ func auth(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set("user", user)
 		c.Set("role", "admin")
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), reqIDKey{}, "req-"+user)))
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), integrationtest.RequestIDKey{}, "req-"+user)))
 		return next(c)
 	}
 }
@@ -37,7 +37,7 @@ var opts = sioecho.Options{
 	Keys: []string{"user", "missing"},
 	Extract: func(c echo.Context) map[any]any {
 		if role := c.Get("role"); role != nil {
-			return map[any]any{roleKey{}: role}
+			return map[any]any{integrationtest.RoleKey{}: role}
 		}
 		return nil
 	},
@@ -48,46 +48,39 @@ func user(s *core.Socket) string {
 	return u
 }
 
-// serve starts h on a loopback listener closed when the test ends.
-func serve(t *testing.T, h http.Handler) string {
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return hs.URL
-}
-
 func TestSessions(t *testing.T) {
 	t.Parallel()
-	testSessions(t, func(t *testing.T, io *core.Server) string {
+	integrationtest.Sessions(t, func(t *testing.T, io *core.Server) string {
 		e := echo.New()
 		sioecho.Mount(e.Group("", auth), io, opts)
-		return serve(t, e) + io.Path()
+		return integrationtest.Serve(t, e) + io.Path()
 	}, user)
 }
 
 func TestGet(t *testing.T) {
 	t.Parallel()
-	io, _ := newIO(t, nil, user)
+	io, _ := integrationtest.NewServer(t, nil, user)
 	got := make(chan [2]any, 3)
 	io.OnConnection(func(s *core.Socket) {
 		n, okN := sioecho.Get[int](s, "user") // a string
 		_, okM := sioecho.Get[string](s, "missing")
 		got <- [2]any{n, okN || okM}
-		got <- [2]any{sioecho.MustGet[string](s, "user"), core.MustValue[string](s, roleKey{})}
+		got <- [2]any{sioecho.MustGet[string](s, "user"), core.MustValue[string](s, integrationtest.RoleKey{})}
 		defer func() { got <- [2]any{recover() != nil, nil} }()
 		sioecho.MustGet[int](s, "user")
 	})
 	e := echo.New()
 	sioecho.Mount(e.Group("", auth), io, opts)
-	c := newClient(t, serve(t, e)+io.Path(), alice)
-	c.openWS()
-	c.send("40")
-	if v := recv(t, got); v != [2]any{0, false} {
+	c := integrationtest.NewClient(t, integrationtest.Serve(t, e)+io.Path(), integrationtest.Alice)
+	c.OpenWS()
+	c.Send("40")
+	if v := integrationtest.Recv(t, got); v != [2]any{0, false} {
 		t.Errorf("Get of a wrong type or missing key: %v", v)
 	}
-	if v := recv(t, got); v != [2]any{"alice", "admin"} {
+	if v := integrationtest.Recv(t, got); v != [2]any{"alice", "admin"} {
 		t.Errorf("MustGet: %v", v)
 	}
-	if v := recv(t, got); v[0] != true {
+	if v := integrationtest.Recv(t, got); v[0] != true {
 		t.Error("MustGet of a wrong type did not panic")
 	}
 }
@@ -143,10 +136,10 @@ func TestPaths(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, tc.opts, user)
+			io, _ := integrationtest.NewServer(t, tc.opts, user)
 			e := echo.New()
 			tc.mount(e, io)
-			checkPaths(t, serve(t, e), tc.urls, tc.not)
+			integrationtest.Paths(t, integrationtest.Serve(t, e), tc.urls, tc.not)
 		})
 	}
 }
@@ -166,11 +159,11 @@ func TestCORS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
+			io, _ := integrationtest.NewServer(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
 			e := echo.New()
 			e.Use(tc.use...)
 			sioecho.Mount(e, io, opts)
-			checkCORS(t, serve(t, e)+io.Path(), origin)
+			integrationtest.CORS(t, integrationtest.Serve(t, e)+io.Path(), origin)
 		})
 	}
 }

@@ -3,7 +3,6 @@ module github.com/gosio/gosio/adapters/fiber
 go 1.22
 
 require (
-	github.com/fasthttp/websocket v1.5.12
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gosio/gosio v0.0.0
 	go.uber.org/goleak v1.3.0
@@ -11,6 +10,7 @@ require (
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
+	github.com/fasthttp/websocket v1.5.12 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.17.11 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect

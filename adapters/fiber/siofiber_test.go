@@ -11,11 +11,12 @@ import (
 
 	siofiber "github.com/gosio/gosio/adapters/fiber"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 )
 
-// auth is the app's own middleware (see helpers_test.go): Locals for the
-// user (a string pointing into fasthttp's buffers) and the role, the user
-// context for the request id.
+// auth is the app's own middleware (the contract of integrationtest): Locals
+// for the user (a string pointing into fasthttp's buffers) and the role, the
+// user context for the request id.
 func auth(c *fiber.Ctx) error {
 	if !siofiber.IsHandshake(c) {
 		return c.Next()
@@ -25,8 +26,8 @@ func auth(c *fiber.Ctx) error {
 		return fiber.ErrUnauthorized
 	}
 	c.Locals("user", user)
-	c.Locals(roleKey{}, "admin")
-	c.SetUserContext(context.WithValue(c.UserContext(), reqIDKey{}, "req-"+user))
+	c.Locals(integrationtest.RoleKey{}, "admin")
+	c.SetUserContext(context.WithValue(c.UserContext(), integrationtest.RequestIDKey{}, "req-"+user))
 	return c.Next()
 }
 
@@ -47,7 +48,7 @@ func serve(t *testing.T, app *fiber.App) string {
 		_ = app.Listener(ln)
 	}()
 	t.Cleanup(func() {
-		if err := app.ShutdownWithTimeout(wait); err != nil {
+		if err := app.ShutdownWithTimeout(integrationtest.Wait); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 		<-done
@@ -60,7 +61,8 @@ func newFiber(cfg fiber.Config) *fiber.App {
 	return fiber.New(cfg)
 }
 
-// mounted returns newApp for testSessions with the given fiber.Config.
+// mounted returns newApp for integrationtest.Sessions with the given
+// fiber.Config.
 func mounted(cfg fiber.Config) func(*testing.T, *core.Server) string {
 	return func(t *testing.T, io *core.Server) string {
 		app := newFiber(cfg)
@@ -71,31 +73,31 @@ func mounted(cfg fiber.Config) func(*testing.T, *core.Server) string {
 
 func TestSessions(t *testing.T) {
 	t.Parallel()
-	testSessions(t, mounted(fiber.Config{}), user)
+	integrationtest.Sessions(t, mounted(fiber.Config{}), user)
 }
 
 func TestGet(t *testing.T) {
 	t.Parallel()
-	io, _ := newIO(t, nil, user)
+	io, _ := integrationtest.NewServer(t, nil, user)
 	got := make(chan [2]any, 3)
 	io.OnConnection(func(s *core.Socket) {
 		n, okN := siofiber.Get[int](s, "user") // a string
 		_, okM := siofiber.Get[string](s, "missing")
 		got <- [2]any{n, okN || okM}
-		got <- [2]any{siofiber.MustGet[string](s, "user"), siofiber.MustGet[string](s, roleKey{})}
+		got <- [2]any{siofiber.MustGet[string](s, "user"), siofiber.MustGet[string](s, integrationtest.RoleKey{})}
 		defer func() { got <- [2]any{recover() != nil, nil} }()
 		siofiber.MustGet[int](s, "user")
 	})
-	c := newClient(t, mounted(fiber.Config{})(t, io), alice)
-	c.openWS()
-	c.send("40")
-	if v := recv(t, got); v != [2]any{0, false} {
+	c := integrationtest.NewClient(t, mounted(fiber.Config{})(t, io), integrationtest.Alice)
+	c.OpenWS()
+	c.Send("40")
+	if v := integrationtest.Recv(t, got); v != [2]any{0, false} {
 		t.Errorf("Get of a wrong type or missing key: %v", v)
 	}
-	if v := recv(t, got); v != [2]any{"alice", "admin"} {
+	if v := integrationtest.Recv(t, got); v != [2]any{"alice", "admin"} {
 		t.Errorf("MustGet: %v", v)
 	}
-	if v := recv(t, got); v[0] != true {
+	if v := integrationtest.Recv(t, got); v[0] != true {
 		t.Error("MustGet of a wrong type did not panic")
 	}
 }
@@ -105,30 +107,28 @@ func TestGet(t *testing.T) {
 func TestServerTimeouts(t *testing.T) {
 	t.Parallel()
 	short := 100 * time.Millisecond
-	io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{PingInterval: 3 * short, PingTimeout: 3 * short}}, user)
+	io, _ := integrationtest.NewServer(t, &core.Options{Engine: core.EngineOptions{PingInterval: 3 * short, PingTimeout: 3 * short}}, user)
 	url := mounted(fiber.Config{ReadTimeout: short, WriteTimeout: short, IdleTimeout: short})(t, io)
 	for _, transport := range []string{"polling", "websocket"} {
-		c := newClient(t, url, alice)
+		c := integrationtest.NewClient(t, url, integrationtest.Alice)
 		if transport == "websocket" {
-			c.openWS()
+			c.OpenWS()
 		} else {
-			c.open()
+			c.Open()
 		}
-		c.send("40")
-		c.expect("40{")
+		c.Send("40")
+		c.Expect("40{")
 		for pings := 0; pings < 3; {
-			c.receive() // a long-poll, or a WebSocket read
-			for _, p := range c.buf {
+			for _, p := range c.Receive() { // a long-poll, or a WebSocket read
 				if p != "2" {
 					t.Fatalf("%s: got %q, want a ping", transport, p)
 				}
-				c.send("3")
+				c.Send("3")
 				pings++
 			}
-			c.buf = nil
 		}
-		c.send(`42["whoami"]`)
-		c.expect(`42["you","alice","req-alice","` + transport + `"]`)
+		c.Send(`42["whoami"]`)
+		c.Expect(`42["you","alice","req-alice","` + transport + `"]`)
 	}
 }
 
@@ -175,10 +175,10 @@ func TestPaths(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, tc.opts, user)
+			io, _ := integrationtest.NewServer(t, tc.opts, user)
 			app := newFiber(tc.cfg)
 			tc.mount(app, io)
-			checkPaths(t, serve(t, app), tc.urls, tc.not)
+			integrationtest.Paths(t, serve(t, app), tc.urls, tc.not)
 		})
 	}
 }
@@ -198,13 +198,13 @@ func TestCORS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
+			io, _ := integrationtest.NewServer(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
 			app := newFiber(fiber.Config{})
 			for _, h := range tc.use {
 				app.Use(h)
 			}
 			siofiber.Mount(app, io)
-			checkCORS(t, serve(t, app)+io.Path(), origin)
+			integrationtest.CORS(t, serve(t, app)+io.Path(), origin)
 		})
 	}
 }

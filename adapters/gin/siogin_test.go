@@ -3,7 +3,6 @@ package siogin_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-contrib/cors"
@@ -11,11 +10,12 @@ import (
 
 	siogin "github.com/gosio/gosio/adapters/gin"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
 
-// auth is the app's own middleware (see helpers_test.go).
+// auth is the app's own middleware (the contract of integrationtest).
 func auth(c *gin.Context) {
 	if !core.IsHandshake(c.Request) {
 		return
@@ -26,8 +26,8 @@ func auth(c *gin.Context) {
 		return
 	}
 	c.Set("user", user)
-	c.Set(roleKey{}, "admin")
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), reqIDKey{}, "req-"+user))
+	c.Set(integrationtest.RoleKey{}, "admin")
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), integrationtest.RequestIDKey{}, "req-"+user))
 }
 
 func user(s *core.Socket) string {
@@ -35,46 +35,39 @@ func user(s *core.Socket) string {
 	return u
 }
 
-// serve starts h on a loopback listener closed when the test ends.
-func serve(t *testing.T, h http.Handler) string {
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return hs.URL
-}
-
 func TestSessions(t *testing.T) {
 	t.Parallel()
-	testSessions(t, func(t *testing.T, io *core.Server) string {
+	integrationtest.Sessions(t, func(t *testing.T, io *core.Server) string {
 		r := gin.New()
 		siogin.Mount(r.Group("/", auth), io)
-		return serve(t, r) + io.Path()
+		return integrationtest.Serve(t, r) + io.Path()
 	}, user)
 }
 
 func TestGet(t *testing.T) {
 	t.Parallel()
-	io, _ := newIO(t, nil, user)
+	io, _ := integrationtest.NewServer(t, nil, user)
 	got := make(chan [2]any, 3)
 	io.OnConnection(func(s *core.Socket) {
 		n, okN := siogin.Get[int](s, "user") // a string
 		_, okM := siogin.Get[string](s, "missing")
 		got <- [2]any{n, okN || okM}
-		got <- [2]any{siogin.MustGet[string](s, "user"), siogin.MustGet[string](s, roleKey{})}
+		got <- [2]any{siogin.MustGet[string](s, "user"), siogin.MustGet[string](s, integrationtest.RoleKey{})}
 		defer func() { got <- [2]any{recover() != nil, nil} }()
 		siogin.MustGet[int](s, "user")
 	})
 	r := gin.New()
 	siogin.Mount(r.Group("/", auth), io)
-	c := newClient(t, serve(t, r)+io.Path(), alice)
-	c.openWS()
-	c.send("40")
-	if v := recv(t, got); v != [2]any{0, false} {
+	c := integrationtest.NewClient(t, integrationtest.Serve(t, r)+io.Path(), integrationtest.Alice)
+	c.OpenWS()
+	c.Send("40")
+	if v := integrationtest.Recv(t, got); v != [2]any{0, false} {
 		t.Errorf("Get of a wrong type or missing key: %v", v)
 	}
-	if v := recv(t, got); v != [2]any{"alice", "admin"} {
+	if v := integrationtest.Recv(t, got); v != [2]any{"alice", "admin"} {
 		t.Errorf("MustGet: %v", v)
 	}
-	if v := recv(t, got); v[0] != true {
+	if v := integrationtest.Recv(t, got); v[0] != true {
 		t.Error("MustGet of a wrong type did not panic")
 	}
 }
@@ -114,10 +107,10 @@ func TestPaths(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, tc.opts, user)
+			io, _ := integrationtest.NewServer(t, tc.opts, user)
 			r := gin.New()
 			tc.mount(r, io)
-			checkPaths(t, serve(t, r), tc.urls, tc.not)
+			integrationtest.Paths(t, integrationtest.Serve(t, r), tc.urls, tc.not)
 		})
 	}
 }
@@ -137,10 +130,10 @@ func TestCORS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			io, _ := newIO(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
+			io, _ := integrationtest.NewServer(t, &core.Options{Engine: core.EngineOptions{CORS: tc.engine}}, user)
 			r := gin.New()
 			siogin.Mount(r.Group("/", tc.use...), io)
-			checkCORS(t, serve(t, r)+io.Path(), origin)
+			integrationtest.CORS(t, integrationtest.Serve(t, r)+io.Path(), origin)
 		})
 	}
 }
