@@ -168,74 +168,98 @@ func (n *Namespace) chain() ([]ConnectMiddleware, []func(*Socket)) {
 
 // add admits a new socket of client c, or restores a recovered one. It runs
 // on the client's dispatcher.
+//
+// A client asking for recovery gets its socket back, without the connect
+// middlewares unless RunMiddlewares (then they run first, on a provisional
+// socket whose values carry over). Restoring, rejoining the rooms, CONNECT
+// and the replay of the missed packets happen while the adapter holds its
+// broadcasts back, so none is lost or overtakes the replay.
 func (n *Namespace) add(c *client, hs *Handshake) {
-	var sess *adapter.Session
 	rec := n.srv.opts.ConnectionStateRecovery
+	pid, offset, recovering := "", "", false
 	if rec != nil {
-		sess = n.restore(hs.Auth)
+		pid, offset, recovering = recoveryAuth(hs.Auth)
 	}
-	s := newSocket(n, c, hs, sess)
 	mws, conns := n.chain()
-	if sess == nil || rec.RunMiddlewares {
-		var final ConnectHandler = func(*Socket) error { return nil }
-		h := final
-		for i := len(mws) - 1; i >= 0; i-- {
-			h = mws[i](h)
-		}
-		if err := s.safeConnect(h); err != nil {
+	var admitted *Socket // a fresh socket the middlewares admitted
+	if !recovering || rec.RunMiddlewares {
+		admitted = newSocket(n, c, hs, nil)
+		if err := admitted.runMiddlewares(mws); err != nil {
 			c.refuse(n.name, err)
 			return
 		}
 	}
-	if !c.attach(s) {
-		return
+	var s *Socket
+	if recovering {
+		_ = n.adp.RestoreSession(pid, offset, func(sess *adapter.Session) {
+			// A pid whose socket is still connected (its old transport
+			// has not timed out yet) cannot be restored twice.
+			if _, live := n.Socket(sess.SID); live {
+				return
+			}
+			r := newSocket(n, c, hs, sess)
+			if admitted != nil {
+				r.values = admitted.values
+			}
+			if n.connect(c, r, sess.Rooms) {
+				for _, p := range sess.Missed {
+					_ = c.writePacket(p, false)
+				}
+				s = r
+			}
+		})
 	}
-	n.mu.Lock()
-	n.sockets[s.id] = s
-	n.mu.Unlock()
-	rooms := []string{s.id}
-	if sess != nil {
-		rooms = append(rooms, sess.Rooms...)
-	}
-	n.adp.AddAll(s.id, rooms...)
-	connect := map[string]string{"sid": s.id}
-	if rec != nil {
-		connect["pid"] = s.pid
-	}
-	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
-	if sess != nil {
-		for _, p := range sess.Missed {
-			_ = c.writePacket(p, false)
+	if s == nil {
+		if admitted == nil {
+			admitted = newSocket(n, c, hs, nil)
+			if err := admitted.runMiddlewares(mws); err != nil {
+				c.refuse(n.name, err)
+				return
+			}
 		}
+		if !n.connect(c, admitted, nil) {
+			return
+		}
+		s = admitted
 	}
 	for _, fn := range conns {
 		s.safeCall("connection", func() { fn(s) })
 	}
 }
 
-// restore returns the session the client asks to recover, or nil.
-func (n *Namespace) restore(auth json.RawMessage) *adapter.Session {
+// connect registers s with its client and namespace, puts it in its own
+// room and rooms, and sends CONNECT. It fails when the connection closed
+// meanwhile.
+func (n *Namespace) connect(c *client, s *Socket, rooms []string) bool {
+	if !c.attach(s) {
+		return false
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adp.AddAll(s.id, append([]string{s.id}, rooms...)...)
+	connect := map[string]string{"sid": s.id}
+	if s.pid != "" {
+		connect["pid"] = s.pid
+	}
+	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
+	return true
+}
+
+// recoveryAuth reads the private id and offset a client sends to recover
+// its session (socket.io-client ≥ 4.6 puts them in the CONNECT payload).
+func recoveryAuth(auth json.RawMessage) (pid, offset string, ok bool) {
 	var a struct {
 		PID    *string `json:"pid"`
 		Offset *string `json:"offset"`
 	}
 	if json.Unmarshal(auth, &a) != nil || a.PID == nil {
-		return nil
+		return "", "", false
 	}
-	offset := ""
 	if a.Offset != nil {
 		offset = *a.Offset
 	}
-	sess, err := n.adp.RestoreSession(*a.PID, offset)
-	if err != nil {
-		return nil
-	}
-	// A pid whose socket is still connected (its old transport has not
-	// timed out yet) cannot be restored twice.
-	if _, live := n.Socket(sess.SID); live {
-		return nil
-	}
-	return sess
+	return *a.PID, offset, true
 }
 
 func (n *Namespace) remove(s *Socket) {

@@ -461,6 +461,15 @@ func (s *Socket) onClose() {
 	}
 }
 
+// runMiddlewares runs the connect middlewares on s.
+func (s *Socket) runMiddlewares(mws []ConnectMiddleware) error {
+	h := ConnectHandler(func(*Socket) error { return nil })
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return s.safeConnect(h)
+}
+
 // safeConnect runs the connect chain, turning a panic into an error.
 func (s *Socket) safeConnect(h ConnectHandler) (err error) {
 	defer func() {

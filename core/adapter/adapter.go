@@ -133,10 +133,13 @@ type Adapter interface {
 	// PersistSession keeps the state of a socket that went away
 	// unexpectedly, for connection state recovery.
 	PersistSession(s *Session)
-	// RestoreSession returns the persisted session pid with the packets it
-	// missed after offset, and forgets it. It returns ErrNoSession when
-	// there is none or it cannot be restored.
-	RestoreSession(pid, offset string) (*Session, error)
+	// RestoreSession forgets the persisted session pid and calls fn with it
+	// and the packets it missed after offset, while no broadcast of this
+	// adapter is under way: fn puts the socket back in its rooms and queues
+	// the missed packets, and no broadcast falls between the two. It
+	// returns ErrNoSession, without calling fn, when there is no session or
+	// it cannot be restored. fn must not broadcast.
+	RestoreSession(pid, offset string, fn func(*Session)) error
 
 	// Close releases the adapter's resources.
 	Close() error

@@ -17,6 +17,11 @@ import (
 type Memory struct {
 	nsp Namespace
 
+	// bmu orders broadcasts against session restores: broadcasts share it,
+	// a restore holds it alone, so a restored socket gets its missed
+	// packets before any later broadcast and misses none in between.
+	bmu sync.RWMutex
+
 	mu    sync.RWMutex
 	rooms map[Room]map[SocketID]struct{}
 	sids  map[SocketID]map[Room]struct{}
@@ -186,6 +191,8 @@ func (m *Memory) exceptSet(except []Room) map[SocketID]struct{} {
 // opts. With recovery on, an event without ack id that is not volatile gets
 // its offset as last argument and is kept for reconnecting sockets.
 func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	m.bmu.RLock()
+	defer m.bmu.RUnlock()
 	if m.rec != nil {
 		p = m.rec.record(p, opts)
 	}
@@ -205,6 +212,8 @@ func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 // every local socket matching opts; each client's reply reaches ack. It
 // calls clientCount with the number of sockets it reached.
 func (m *Memory) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, clientCount func(int), ack AckFunc) error {
+	m.bmu.RLock()
+	defer m.bmu.RUnlock()
 	q := *p
 	q.ID, q.HasID = m.nsp.NextAckID(), true
 	enc, err := Encode(m.nsp.Parser(), &q)
@@ -291,13 +300,22 @@ func (m *Memory) PersistSession(s *Session) {
 	}
 }
 
-// RestoreSession returns the session pid with the packets it missed after
-// offset.
-func (m *Memory) RestoreSession(pid, offset string) (*Session, error) {
+// RestoreSession restores the session pid: it calls fn with the session and
+// the packets it missed after offset while no broadcast is under way, so fn
+// can put the socket back in its rooms and queue the missed packets before
+// any later broadcast reaches it. fn must not broadcast.
+func (m *Memory) RestoreSession(pid, offset string, fn func(*Session)) error {
 	if m.rec == nil {
-		return nil, ErrNoSession
+		return ErrNoSession
 	}
-	return m.rec.restore(pid, offset)
+	m.bmu.Lock()
+	defer m.bmu.Unlock()
+	s, err := m.rec.restore(pid, offset)
+	if err != nil {
+		return err
+	}
+	fn(s)
+	return nil
 }
 
 // Close does nothing for the in-memory adapter.

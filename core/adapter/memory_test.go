@@ -163,6 +163,13 @@ func TestMemoryBroadcastWithAck(t *testing.T) {
 	}
 }
 
+// restore returns the session RestoreSession hands to its callback.
+func restore(m *Memory, pid, offset string) (*Session, error) {
+	var got *Session
+	err := m.RestoreSession(pid, offset, func(s *Session) { got = s })
+	return got, err
+}
+
 func TestRecoveryReplaysMissedPackets(t *testing.T) {
 	t.Parallel()
 	n := newFakeNsp("a")
@@ -187,12 +194,12 @@ func TestRecoveryReplaysMissedPackets(t *testing.T) {
 	acked.ID, acked.HasID = 7, true
 	_ = m.Broadcast(acked, BroadcastOptions{})
 
-	if _, err := m.RestoreSession("pid", "unknown-offset"); err != ErrNoSession {
+	if _, err := restore(m, "pid", "unknown-offset"); err != ErrNoSession {
 		t.Errorf("unknown offset: %v", err)
 	}
 	// A failed restore forgets the session, as Node does.
 	m.PersistSession(&Session{SID: "a", PID: "pid", Rooms: []Room{"a", "news"}, Data: "d"})
-	s, err := m.RestoreSession("pid", offset)
+	s, err := restore(m, "pid", offset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +214,7 @@ func TestRecoveryReplaysMissedPackets(t *testing.T) {
 	if !reflect.DeepEqual(names, []string{"missed", "all"}) || s.SID != "a" || s.Data != "d" {
 		t.Errorf("restored %+v, missed %v", s, names)
 	}
-	if _, err := m.RestoreSession("pid", offset); err != ErrNoSession {
+	if _, err := restore(m, "pid", offset); err != ErrNoSession {
 		t.Errorf("second restore: %v", err)
 	}
 }
@@ -229,14 +236,14 @@ func TestRecoveryBounds(t *testing.T) {
 	now = now.Add(30 * time.Second)
 	m.PersistSession(&Session{SID: "s2", PID: "p2"})
 	now = now.Add(31 * time.Second) // p expired, p2 not
-	if _, err := m.RestoreSession("p", first); err != ErrNoSession {
+	if _, err := restore(m, "p", first); err != ErrNoSession {
 		t.Errorf("expired session restored: %v", err)
 	}
 	_ = m.Broadcast(event("late"), BroadcastOptions{}) // prunes the old packets
 	if len(m.rec.kept) != 1 {
 		t.Errorf("kept %d packets after the window", len(m.rec.kept))
 	}
-	s, err := m.RestoreSession("p2", "")
+	s, err := restore(m, "p2", "")
 	if err != nil || len(s.Missed) != 1 {
 		t.Errorf("p2: %v, %d missed", err, len(s.Missed))
 	}

@@ -282,7 +282,9 @@ func (s *Session) closeGraceful(reason string) {
 			s.closeLocked(reason, nil)
 			return
 		}
-		s.pushLocked(Packet{Type: Close})
+		// The close packet goes out alone, in the GET after the one that
+		// drains the queue (as Node does): a client handles a close packet
+		// at once, before the messages of the same payload.
 	}
 	s.closeTimer = time.AfterFunc(s.srv.opts.WriteTimeout, func() { s.closeNow(reason, nil) })
 	s.kickLocked()

@@ -56,7 +56,11 @@ func (s *Session) servePoll(req Request, res Response) {
 		if len(s.queue) > 0 {
 			q := s.takeQueueLocked(nil)
 			body = AppendPayload(make([]byte, 0, payloadSize(q)), q)
-			finish = state == stateClosing
+			break
+		}
+		if state == stateClosing {
+			body = closePayload
+			finish = true
 			break
 		}
 		wake := make(chan struct{})
