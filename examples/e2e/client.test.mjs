@@ -1,0 +1,417 @@
+// client.test.mjs: the real socket.io-client (Node) against gosio. Run by
+// client_test.go once per integration and transport (E2E_TRANSPORT), with
+// the servers' URLs in E2E_SERVERS. Cases run one after the other: some cut
+// every connection of a server.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  call,
+  callAll,
+  client,
+  closeAll,
+  connected,
+  finalTransport,
+  manager,
+  norm,
+  once,
+  sequenceReport,
+  transportOpts,
+  uniq,
+  upgraded,
+} from './lib.mjs';
+
+afterEach(closeAll);
+
+const T = { timeout: 30_000 };
+const limit = Number(process.env.E2E_MAX_BUFFER || 1e6);
+const transportLoss = ['transport close', 'transport error'];
+
+test('connect with an auth payload and get it back', T, async () => {
+  const auth = { token: 'abc', n: 1, nested: { list: [1, 'two', null, true] }, text: 'héllo ✓ 😀' };
+  const s = client('/', { auth });
+  const echoed = once(s, 'auth');
+  await connected(s);
+  assert.deepEqual((await echoed)[0], auth, 'the server emits the CONNECT payload back');
+  await upgraded(s);
+  const me = await call(s, 'whoami');
+  assert.equal(me.id, s.id);
+  assert.equal(me.nsp, '/');
+  assert.equal(me.connId, s.io.engine.id);
+  assert.deepEqual(me.auth, auth);
+  assert.equal(me.transport, finalTransport());
+  assert.equal(s.io.engine.transport.name, finalTransport());
+});
+
+test('many arguments with binary, both ways', T, async () => {
+  const s = client();
+  await connected(s);
+  await upgraded(s);
+  const args = [
+    's',
+    1,
+    2.5,
+    true,
+    null,
+    { a: [1, { b: Buffer.from([1, 2, 3]) }], c: 'd' },
+    [Buffer.from('xyz'), 'x', []],
+    Buffer.alloc(0),
+    Buffer.from([255]),
+    {},
+  ];
+  assert.deepEqual(norm(await callAll(s, 'echo', ...args)), norm(args), 'echoed arguments');
+
+  const back = once(s, 'bin-back');
+  const payload = {
+    name: 'blobs',
+    blob: Buffer.from([0, 1, 2, 253, 254, 255]),
+    nested: { parts: [Buffer.from('part-0'), Buffer.alloc(1000, 7)], deep: { b: Buffer.alloc(0) } },
+  };
+  const res = await call(s, 'bin', payload);
+  assert.deepEqual(norm(res), norm({ reversed: Buffer.from([255, 254, 253, 2, 1, 0]), sizes: [6, 1000] }), 'typed ack');
+  assert.deepEqual(
+    norm(await back),
+    norm([
+      Buffer.from([9, 8, 7]),
+      { x: Buffer.from('xx'), list: [Buffer.from([1]), 's', 1.5, { y: Buffer.from([2, 2]) }] },
+      'text',
+      42,
+      null,
+      true,
+      [],
+    ]),
+    'bin-back arguments',
+  );
+});
+
+test('acknowledgements both ways, with timeouts', T, async () => {
+  const s = client();
+  s.on('double', (n, cb) => cb(n * 2));
+  s.on('ignore', () => {});
+  await connected(s);
+  await upgraded(s);
+  assert.deepEqual(await callAll(s, 'echo', 1, 'a', { b: 2 }), [1, 'a', { b: 2 }]);
+  assert.equal(await call(s, 'divide', { a: 1, b: 4 }), 0.25);
+  assert.deepEqual(await call(s, 'divide', { a: 1, b: 0 }), { error: 'division by zero' }, 'a Go error acks {error}');
+  await assert.rejects(s.timeout(200).emitWithAck('never-ack', 1), /operation has timed out/);
+  assert.deepEqual(await call(s, 'ask', { event: 'double', arg: 21, timeoutMs: 5000 }), { ok: true, reply: [42] });
+  const late = await call(s, 'ask', { event: 'ignore', arg: 1, timeoutMs: 200 });
+  assert.equal(late.ok, false, JSON.stringify(late));
+  assert.equal(late.timeout, true, JSON.stringify(late));
+  assert.deepEqual(await callAll(s, 'echo', 'still fine'), ['still fine']);
+});
+
+test('multiplexed namespaces on one connection, dynamic namespaces', T, async () => {
+  const m = manager();
+  const names = ['/', '/admin', '/chat', '/dyn-7', '/dyn-8'];
+  const socks = names.map((n) => m.socket(n));
+  const hellos = [once(socks[3], 'hello'), once(socks[4], 'hello')];
+  await Promise.all(socks.map((s) => connected(s)));
+  await upgraded(socks[0]);
+  const infos = await Promise.all(socks.map((s) => call(s, 'whoami')));
+  infos.forEach((me, i) => {
+    assert.equal(me.nsp, names[i]);
+    assert.equal(me.id, socks[i].id);
+    assert.equal(me.connId, m.engine.id, `${names[i]} shares the connection`);
+  });
+  assert.equal(new Set(infos.map((me) => me.id)).size, names.length, 'one socket id per namespace');
+  assert.deepEqual((await hellos[0])[0], '/dyn-7');
+  assert.deepEqual((await hellos[1])[0], '/dyn-8');
+
+  const bad = m.socket('/dyn-x');
+  const [err] = await once(bad, 'connect_error');
+  assert.equal(err.message, 'Invalid namespace');
+
+  const got7 = once(socks[3], 'dyn-hello');
+  const got8 = once(socks[4], 'dyn-hello');
+  assert.equal(await call(socks[3], 'dyn-all', 'hi all'), true);
+  assert.deepEqual(await got7, ['hi all', '/dyn-7'], 'a broadcast on the parent reaches every child');
+  assert.deepEqual(await got8, ['hi all', '/dyn-7']);
+});
+
+test('connect middleware refusal gives connect_error with message and data', T, async () => {
+  const bad = client('/guarded', { auth: { token: 'nope' }, query: { user: 'alice' } });
+  const [err] = await once(bad, 'connect_error');
+  assert.equal(err.message, 'not authorized');
+  assert.deepEqual(err.data, { code: 4010, got: 'nope' });
+  assert.equal(bad.connected, false);
+  assert.equal(bad.active, false, 'a refused socket does not retry');
+
+  const good = client('/guarded', { auth: { token: 'let-me-in' }, query: { user: 'alice' } });
+  await connected(good);
+  const me = await call(good, 'whoami');
+  assert.equal(me.nsp, '/guarded');
+  assert.equal(me.user, 'u:alice');
+
+  const anon = client('/guarded', { auth: { token: 'let-me-in' } });
+  const [err2] = await once(anon, 'connect_error');
+  assert.equal(err2.message, 'no user value in the connect middleware');
+  assert.equal(err2.data, undefined);
+});
+
+test('values of the app HTTP middleware reach handlers; its 401 is a connect_error', T, async () => {
+  const s = client('/', { query: { user: 'alice' } });
+  await connected(s);
+  await upgraded(s);
+  const me = await call(s, 'whoami');
+  assert.equal(me.query, 'alice');
+  assert.equal(me.hasUser, true);
+  assert.equal(me.user, 'u:alice', 'event handler');
+
+  const anon = client('/');
+  await connected(anon);
+  const them = await call(anon, 'whoami');
+  assert.equal(them.hasUser, false);
+
+  const id = s.id;
+  s.disconnect();
+  assert.deepEqual(await call(anon, 'reason-of', { id }), { reason: 'client namespace disconnect', user: 'u:alice' }, 'disconnect handler');
+
+  const refused = client('/', { query: { user: 'mallory' }, reconnection: false });
+  const [err] = await once(refused, 'connect_error');
+  assert.match(err.message, /xhr poll error|websocket error/);
+  const detail = typeof err.description === 'number' ? String(err.description) : String(err.description?.message ?? err.description);
+  assert.match(detail, /401/, 'the 401 of the middleware');
+});
+
+test('client disconnect: the server sees client namespace disconnect', T, async () => {
+  const m = manager();
+  const a = m.socket('/');
+  const b = m.socket('/admin');
+  await Promise.all([connected(a), connected(b)]);
+  const id = b.id;
+  b.disconnect();
+  assert.deepEqual(await call(a, 'reason-of', { id }), { reason: 'client namespace disconnect', user: '' });
+  assert.deepEqual(await callAll(a, 'echo', 'other namespace still up'), ['other namespace still up']);
+  const ida = a.id;
+  const probe = client('/');
+  await connected(probe);
+  a.disconnect();
+  assert.equal((await call(probe, 'reason-of', { id: ida })).reason, 'client namespace disconnect');
+});
+
+test('server disconnect of a socket: io server disconnect, no reconnection', T, async () => {
+  const s = client();
+  const probe = client();
+  await Promise.all([connected(s), connected(probe)]);
+  await upgraded(s);
+  const id = s.id;
+  const gone = once(s, 'disconnect');
+  s.emit('kick', { close: false });
+  assert.equal((await gone)[0], 'io server disconnect');
+  assert.equal(s.active, false, 'the client does not reconnect');
+  assert.equal((await call(probe, 'reason-of', { id })).reason, 'server namespace disconnect');
+});
+
+test('server disconnect with close: every namespace gets io server disconnect', T, async () => {
+  const probe = client();
+  const s = client();
+  await Promise.all([connected(probe), connected(s)]);
+  await upgraded(s);
+  const id = s.id;
+  const gone = once(s, 'disconnect');
+  s.emit('kick', { close: true });
+  assert.equal((await gone)[0], 'io server disconnect', 'one namespace, connection closed');
+  assert.equal(s.active, false);
+  assert.equal((await call(probe, 'reason-of', { id })).reason, 'server namespace disconnect');
+
+  const m = manager();
+  const a = m.socket('/');
+  const b = m.socket('/admin');
+  await Promise.all([connected(a), connected(b)]);
+  const [ida, idb] = [a.id, b.id];
+  const ga = once(a, 'disconnect');
+  const gb = once(b, 'disconnect');
+  a.emit('kick', { close: true });
+  assert.equal((await ga)[0], 'io server disconnect');
+  assert.equal((await gb)[0], 'io server disconnect');
+  assert.equal(a.active || b.active, false);
+  assert.equal((await call(probe, 'reason-of', { id: ida })).reason, 'server namespace disconnect');
+  assert.equal((await call(probe, 'reason-of', { id: idb })).reason, 'server namespace disconnect');
+});
+
+test('rooms and broadcasts with several clients', T, async () => {
+  const socks = [0, 1, 2, 3].map((i) => client('/', { auth: { i } }));
+  await Promise.all(socks.map((s) => connected(s)));
+  const [A, B, C, D] = socks;
+  const inbox = socks.map(() => []);
+  socks.forEach((s, i) => s.on('b', (label) => inbox[i].push(label)));
+  const r1 = uniq('r1');
+  const r2 = uniq('r2');
+  assert.deepEqual(await call(A, 'join', { rooms: [r1] }), [A.id, r1].sort());
+  assert.deepEqual(await call(B, 'join', { rooms: [r1, r2] }), [B.id, r1, r2].sort());
+  assert.deepEqual(await call(C, 'join', { rooms: [r2] }), [C.id, r2].sort());
+
+  // round broadcasts through sender and returns who got it: an ack on
+  // each connection comes after every packet queued before it, so once the
+  // acks are in, the broadcast has been received.
+  async function round(sender, req) {
+    inbox.forEach((box) => (box.length = 0));
+    assert.equal(await call(sender, 'bcast', { ...req, event: 'b', arg: 'x' }), true);
+    await Promise.all(socks.map((s) => call(s, 'echo', 'fence')));
+    return inbox.map((box, i) => 'ABCD'[i].repeat(box.length)).join('');
+  }
+  assert.equal(await round(D, { via: 'server', rooms: [r1] }), 'AB', 'to(r1)');
+  assert.equal(await round(D, { via: 'server', rooms: [r1, r2] }), 'ABC', 'to(r1, r2): B once');
+  assert.equal(await round(D, { via: 'server', rooms: [r1], except: [r2] }), 'A', 'to(r1).except(r2)');
+  assert.equal(await round(D, { via: 'server', except: [r1] }), 'CD', 'except(r1)');
+  assert.equal(await round(A, { via: 'socket' }), 'BCD', 'socket.broadcast');
+  assert.equal(await round(A, { via: 'socket', rooms: [r2] }), 'BC', 'socket.to(r2)');
+  assert.equal(await round(B, { via: 'socket', rooms: [r1, r2] }), 'AC', 'socket.to(r1, r2) leaves the sender out');
+  assert.equal(await round(A, { via: 'socket', except: [r2] }), 'D', 'socket.except(r2)');
+
+  assert.deepEqual(await call(D, 'fetch', { rooms: [r1] }), [A.id, B.id].sort());
+  assert.deepEqual(await call(D, 'fetch', { rooms: [r1, r2] }), [A.id, B.id, C.id].sort());
+});
+
+test('broadcast with acknowledgements from many clients', T, async () => {
+  const room = uniq();
+  const voters = [0, 1, 2, 3, 4, 5].map(() => client());
+  voters.forEach((s, i) => s.on('vote', (n, cb) => cb(n + i)));
+  const boss = client();
+  await Promise.all([...voters, boss].map((s) => connected(s)));
+  await Promise.all(voters.map((s) => call(s, 'join', { rooms: [room] })));
+  const r = await call(boss, 'collect', { rooms: [room], event: 'vote', arg: 100, timeoutMs: 5000 });
+  assert.equal(r.timeout, false);
+  assert.deepEqual(r.replies.sort((x, y) => x - y), [100, 101, 102, 103, 104, 105]);
+
+  voters[0].off('vote');
+  voters[0].on('vote', () => {});
+  const r2 = await call(boss, 'collect', { rooms: [room], event: 'vote', arg: 0, timeoutMs: 300 });
+  assert.equal(r2.timeout, true, 'one client stays silent');
+  assert.deepEqual(r2.replies.sort((x, y) => x - y), [1, 2, 3, 4, 5]);
+});
+
+test('reconnects by itself after the server drops the connection', T, async () => {
+  const s = client('/', { reconnectionDelay: 50, reconnectionDelayMax: 200 }, 'aux');
+  await connected(s);
+  await upgraded(s);
+  const id = s.id;
+  const gone = once(s, 'disconnect');
+  const back = once(s, 'connect', 10000);
+  s.emit('drop');
+  const [reason] = await gone;
+  assert.ok(transportLoss.includes(reason), `client reason ${reason}`);
+  await back;
+  assert.notEqual(s.id, id, 'a new session (no recovery on this server)');
+  await upgraded(s);
+  assert.deepEqual(await callAll(s, 'echo', 'again'), ['again']);
+  assert.equal((await call(s, 'whoami')).transport, finalTransport());
+  // At once when a request or WebSocket was in flight, else by heartbeat.
+  const info = await call(s, 'reason-of', { id });
+  assert.ok([...transportLoss, 'ping timeout'].includes(info.reason), `server reason ${JSON.stringify(info)}`);
+});
+
+test('reconnects by itself after the server restarts on the same port', T, async () => {
+  const s = client('/', { reconnectionDelay: 50, reconnectionDelayMax: 300 }, 'aux');
+  await connected(s);
+  await upgraded(s);
+  const before = await call(s, 'whoami');
+  const gone = once(s, 'disconnect');
+  const back = once(s, 'connect', 15000);
+  s.emit('restart');
+  const [reason] = await gone;
+  assert.ok(transportLoss.includes(reason), `client reason ${reason} (must not be io server disconnect)`);
+  await back;
+  await upgraded(s);
+  const after = await call(s, 'whoami');
+  assert.equal(after.generation, before.generation + 1, 'served by the restarted server');
+  assert.notEqual(after.id, before.id);
+  assert.equal(after.transport, finalTransport());
+});
+
+test('payloads at and over maxHttpBufferSize', T, async () => {
+  const s = client('/', { reconnection: false });
+  await connected(s);
+  await upgraded(s);
+  // Emitted without an ack, the Engine.IO packet is '4' + '2["big","' +
+  // text + '"]': the text and 12 bytes.
+  const len = once(s, 'big-len');
+  s.emit('big', 'x'.repeat(limit - 12));
+  assert.deepEqual(await len, [limit - 12], 'a packet of exactly maxHttpBufferSize bytes is delivered');
+  assert.deepEqual(await callAll(s, 'echo', 'after'), ['after']);
+  const gone = once(s, 'disconnect', 10000);
+  s.emit('big', 'x'.repeat(limit - 11));
+  const [reason] = await gone;
+  assert.ok(transportLoss.includes(reason), `one byte more closes the connection (reason ${reason})`);
+});
+
+test('200+ concurrent clients mixing transports, each with a round trip', T, async () => {
+  const N = 222;
+  const kinds = ['websocket', 'polling', 'upgrade'];
+  const room = uniq('crowd');
+  const socks = Array.from({ length: N }, (_, i) => client('/', { ...transportOpts(kinds[i % 3]), auth: { i } }));
+  const got = new Array(N).fill(0);
+  socks.forEach((s, i) => s.on('crowd', () => got[i]++));
+  await Promise.all(socks.map((s) => connected(s, 20000)));
+  const echoes = await Promise.all(socks.map((s, i) => call(s, 'echo', i)));
+  assert.deepEqual(echoes, [...Array(N).keys()]);
+  await Promise.all(socks.map((s) => call(s, 'join', { rooms: [room] })));
+  assert.equal(await call(socks[0], 'bcast', { via: 'server', rooms: [room], event: 'crowd', arg: 1 }), true);
+  await Promise.all(socks.map((s) => call(s, 'echo', 'fence')));
+  assert.deepEqual(got, new Array(N).fill(1), 'each client got the broadcast once');
+  const ids = await call(socks[0], 'fetch', { rooms: [room] });
+  assert.deepEqual(ids, socks.map((s) => s.id).sort());
+});
+
+test('connection state recovery: 1,000 broadcasts across a cut connection', T, async () => {
+  const room = uniq('stream');
+  // The client waits longer than the server needs to notice the loss
+  // (ping interval + timeout: 1.5 s), as recovery needs.
+  const s = client('/', { reconnectionDelay: 2500, reconnectionDelayMax: 2500, randomizationFactor: 0 }, 'recovery');
+  const got = [];
+  const badOffsets = [];
+  s.on('n', (n, offset) => {
+    if (typeof offset !== 'string' || offset === '') badOffsets.push(offset);
+    got.push(n);
+  });
+  await connected(s);
+  await upgraded(s);
+  const id = s.id;
+  await call(s, 'join', { rooms: [room] });
+  const gone = once(s, 'disconnect', 10000);
+  const back = once(s, 'connect', 15000);
+  const end = once(s, 'stream-end', 20000);
+  // 1,000 events over about 4 s: some before the cut, some while the
+  // client is away, the rest after it is back.
+  s.emit('stream', { room, n: 1000, cutAt: 150, burst: 1, everyMs: 4 });
+  const [reason] = await gone;
+  assert.ok([...transportLoss, 'ping timeout'].includes(reason), `client reason ${reason}`);
+  await back;
+  assert.equal(s.recovered, true, 'recovered');
+  assert.equal(s.id, id, 'same socket id');
+  await end;
+  assert.deepEqual(badOffsets, [], 'each broadcast carries an offset as last argument');
+  assert.ok(
+    got.length === 1000 && got.every((x, i) => x === i),
+    `all 1000 in order, no duplicates: ${sequenceReport(got, 1000)}`,
+  );
+  const me = await call(s, 'whoami');
+  assert.equal(me.recovered, true);
+  assert.ok(me.rooms.includes(room), 'rooms kept');
+});
+
+test('connection state recovery: a disconnection longer than the window gives a new session', T, async () => {
+  const room = uniq('short');
+  // Away for 2.5 s: the server notices within 1.5 s, then 150 ms later
+  // the session is gone.
+  const s = client('/', { reconnectionDelay: 2500, reconnectionDelayMax: 2500, randomizationFactor: 0 }, 'short');
+  await connected(s);
+  await upgraded(s);
+  const id = s.id;
+  await call(s, 'join', { rooms: [room] });
+  const tick = once(s, 'tick');
+  await call(s, 'bcast', { via: 'server', rooms: [room], event: 'tick', arg: 1 });
+  await tick;
+  const gone = once(s, 'disconnect');
+  const back = once(s, 'connect', 10000);
+  s.emit('drop');
+  await gone;
+  await back;
+  const info = await call(s, 'reason-of', { id });
+  assert.ok([...transportLoss, 'ping timeout'].includes(info.reason), `server reason ${info.reason}`);
+  assert.equal(s.recovered, false, 'not recovered');
+  assert.notEqual(s.id, id, 'a new socket id');
+  const me = await call(s, 'whoami');
+  assert.equal(me.recovered, false);
+  assert.deepEqual(me.rooms, [s.id], 'no rooms kept');
+});
