@@ -163,6 +163,9 @@ func (c *client) doneConnecting(nsp string) {
 // soon as it has the answer.
 func (c *client) refuse(nsp string, err error) {
 	c.doneConnecting(nsp)
+	if h := c.srv.opts.Hooks.OnConnectError; h != nil {
+		h(nsp, err)
+	}
 	c.sendConnectError(nsp, err)
 }
 

@@ -106,6 +106,9 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		return
 	}
 	e := &Event{Args: Args{raw: raw, attachments: p.Attachments}, Name: name, s: s, ackID: p.ID, hasAck: p.HasID}
+	if h := s.nsp.srv.opts.Hooks.OnEventIn; h != nil {
+		h(s, name, encodedSize(p.Raw, p.Attachments))
+	}
 	s.mu.Lock()
 	anys := s.onAny
 	mws := s.middlewares

@@ -243,6 +243,9 @@ func (n *Namespace) connect(c *client, s *Socket, rooms []string) bool {
 		connect["pid"] = s.pid
 	}
 	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
+	if h := n.srv.opts.Hooks.OnConnect; h != nil {
+		h(s)
+	}
 	return true
 }
 

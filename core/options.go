@@ -54,6 +54,8 @@ type Options struct {
 	MaxPendingEvents int
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger
+	// Hooks observe the server's activity (metrics, tracing). Default: none.
+	Hooks Hooks
 	// OnError is called with errors the server cannot return to a caller:
 	// handler panics, undecodable arguments, failed deliveries. Default:
 	// log them at Warn.

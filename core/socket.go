@@ -265,11 +265,18 @@ func (s *Socket) emit(event string, args []any, volatile bool, ack adapter.AckFu
 	for _, fn := range out {
 		fn(s, event, args)
 	}
-	if err := s.client.writePacket(p, volatile); err != nil {
+	text, att, err := s.nsp.srv.opts.Parser.Encode(p)
+	if err == nil {
+		err = s.client.write(text, att, volatile)
+	}
+	if err != nil {
 		if ack != nil {
 			s.takeAck(p.ID)
 		}
 		return 0, err
+	}
+	if h := s.nsp.srv.opts.Hooks.OnEventOut; h != nil {
+		h(s.nsp.name, event, encodedSize(text, att), 1)
 	}
 	return p.ID, nil
 }
@@ -455,6 +462,9 @@ func (s *Socket) onClose() {
 	s.mu.Unlock()
 	for _, fn := range acks {
 		fn(nil)
+	}
+	if h := s.nsp.srv.opts.Hooks.OnDisconnect; h != nil {
+		h(s, reason)
 	}
 	for _, fn := range disconnect {
 		s.safeCall("disconnect", func() { fn(s, reason) })

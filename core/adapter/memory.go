@@ -200,12 +200,22 @@ func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 	if err != nil {
 		return err
 	}
+	n := 0
 	m.apply(opts, func(id SocketID) {
-		if s, ok := m.nsp.Socket(id); ok {
-			_ = s.Deliver(enc, opts.Flags, nil)
+		if s, ok := m.nsp.Socket(id); ok && s.Deliver(enc, opts.Flags, nil) == nil {
+			n++
 		}
 	})
+	if o, ok := m.nsp.(broadcastObserver); ok {
+		o.Broadcasted(enc, n)
+	}
 	return nil
+}
+
+// broadcastObserver is what a Namespace may implement to learn of each
+// broadcast delivered locally (for metrics).
+type broadcastObserver interface {
+	Broadcasted(p *EncodedPacket, n int)
 }
 
 // BroadcastWithAck gives p a fresh ack id, encodes it once and delivers it to
