@@ -8,11 +8,13 @@ package chatweb
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/middleware"
 )
 
 // historySize is how many messages a room keeps for the users who join it.
@@ -60,6 +62,13 @@ func NewServer(user func(s *core.Socket) string) *core.Server {
 		// the same socket, rooms and the messages sent meanwhile.
 		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
 	})
+	io.Use(
+		middleware.Logging(slog.Default()),         // connects and disconnects with reasons
+		middleware.Events(middleware.Recover(nil)), // a panicking handler answers an error ack
+		middleware.RateLimit(middleware.RateLimitOptions{ // chatty clients get an error ack
+			PerSocket: middleware.Limit{Rate: 5, Burst: 20},
+		}),
+	)
 	rs := &rooms{history: map[string][]Message{}}
 	room := func(s *core.Socket) string { r, _ := core.Data[string](s); return r }
 
