@@ -142,3 +142,36 @@ func TestRecoveryWindowExpires(t *testing.T) {
 		t.Fatal("recovered after the window expired")
 	}
 }
+
+// A client that reconnects while its old connection is still open (the old
+// transport has not timed out yet) gets a new socket, as with Node: there
+// is no persisted session for its pid yet. The old socket is untouched.
+func TestRecoveryWhileOldConnectionStillOpen(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+	})
+	conns := make(chan *core.Socket, 2)
+	srv.OnConnection(func(s *core.Socket) { conns <- s })
+	old := siotest.Dial(t, url, nil)
+	first := connectWith(t, old, nil)
+	oldSocket := recv(t, conns)
+
+	c := siotest.Dial(t, url, nil)
+	again := connectWith(t, c, map[string]any{"pid": first.PID, "offset": ""})
+	if again.SID == first.SID || again.PID == first.PID {
+		t.Fatalf("old session %+v handed out again: %+v", first, again)
+	}
+	if s := recv(t, conns); s.Recovered() {
+		t.Error("Recovered() for a session that was never persisted")
+	}
+	if !oldSocket.Connected() {
+		t.Fatal("the old socket was disconnected")
+	}
+	if err := oldSocket.Emit("still", "here"); err != nil {
+		t.Fatal(err)
+	}
+	if e := old.ExpectEvent(); e.Name != "still" {
+		t.Errorf("old connection got %q", e.Name)
+	}
+}
