@@ -18,6 +18,8 @@ type (
 	CORS = engine.CORS
 	// Cookie configures the sticky-session cookie.
 	Cookie = engine.Cookie
+	// RateLimit bounds handshakes per client (EngineOptions.HandshakesPerIP).
+	RateLimit = engine.RateLimit
 	// Handshake describes the request that opened a socket.
 	Handshake = adapter.Handshake
 	// BroadcastOptions select the targets of a broadcast.

@@ -45,6 +45,13 @@ var (
 //	4 Forbidden
 //	5 Unsupported protocol version
 //
+// The engine also answers code 3 with its own statuses: 503 "Server shutting
+// down" (Server.Close), 503 "Server at capacity" (Options.MaxConnections),
+// 429 "Too many handshakes" (Options.HandshakesPerIP) and 413 "Payload too
+// large" (Options.MaxHTTPBufferSize). Limits of the HTTP server itself, such
+// as net/http's MaxHeaderBytes (431) or fasthttp's ReadBufferSize, apply
+// before the engine sees a request.
+//
 // Options.AllowRequest may return an *Error to choose what a rejected
 // handshake answers. An Error is immutable once returned; it may be shared
 // between goroutines.
@@ -73,6 +80,8 @@ var (
 	errUnsupportedVersion = &Error{Code: CodeUnsupportedVersion, Message: "Unsupported protocol version"}
 	errShuttingDown       = &Error{Code: CodeBadRequest, Message: "Server shutting down", Status: http.StatusServiceUnavailable}
 	errPayloadTooLarge    = &Error{Code: CodeBadRequest, Message: "Payload too large", Status: http.StatusRequestEntityTooLarge}
+	errAtCapacity         = &Error{Code: CodeBadRequest, Message: "Server at capacity", Status: http.StatusServiceUnavailable}
+	errRateLimited        = &Error{Code: CodeBadRequest, Message: "Too many handshakes", Status: http.StatusTooManyRequests}
 )
 
 // Internal causes passed to OnClose with ReasonTransportError / ParseError.
@@ -80,6 +89,7 @@ var (
 	errGetOverlap       = errors.New("engine: overlapping polling GET from client")
 	errBinaryPost       = errors.New("engine: binary POST body is not valid in Engine.IO v4")
 	errInvalidHeartbeat = errors.New("engine: ping from client (invalid heartbeat direction)")
+	errInvalidUTF8      = fmt.Errorf("%w: text is not valid UTF-8", ErrMalformed)
 )
 
 // Error returns "engine: <message> (code N)".

@@ -1,5 +1,7 @@
 package engine
 
+import "time"
+
 // GetParked reports whether a polling GET of s is waiting for packets.
 func GetParked(s *Session) bool {
 	s.mu.Lock()
@@ -28,3 +30,14 @@ func Queued(s *Session) (packets, bytes int) {
 	defer s.mu.Unlock()
 	return len(s.queue) + s.inflightPackets, s.queueBytes + s.inflightBytes
 }
+
+// SetClock replaces the clock of s's handshake rate limiter; call it before
+// the first request.
+func SetClock(s *Server, now func() time.Time) {
+	s.limiter.mu.Lock()
+	s.limiter.now = now
+	s.limiter.mu.Unlock()
+}
+
+// RateTracked returns the number of clients s's rate limiter tracks.
+func RateTracked(s *Server) int { return s.limiter.tracked() }

@@ -87,6 +87,21 @@ type Options struct {
 	// once a write has been blocked this long the session closes with
 	// ReasonTransportError. Default 10s.
 	WriteTimeout time.Duration
+	// MaxConnections bounds the number of open sessions. A handshake past
+	// it is answered HTTP 503 with {"code":3,"message":"Server at
+	// capacity"}; upgrades of existing sessions are not affected. The bound
+	// is checked before a WebSocket handshake answers 101 and enforced again
+	// when the session registers: of concurrent WebSocket handshakes racing
+	// for the last place, the losers are closed right after the upgrade.
+	// Default 0: no limit.
+	MaxConnections int
+	// HandshakesPerIP rate-limits handshakes (new sessions, polling or
+	// WebSocket; not the requests of existing sessions) per client, by
+	// default per remote IP. A handshake over the limit is answered HTTP 429
+	// with a Retry-After header and {"code":3,"message":"Too many
+	// handshakes"}. It is checked before AllowRequest. Default zero: no
+	// limit.
+	HandshakesPerIP RateLimit
 	// Logger receives protocol chatter at Debug level, with the attributes
 	// sid, transport and remote_addr. Default: discard.
 	Logger *slog.Logger
@@ -182,6 +197,10 @@ func (o Options) withDefaults() Options {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = defaultWriteTimeout
 	}
+	if o.MaxConnections < 0 {
+		o.MaxConnections = 0
+	}
+	o.HandshakesPerIP = o.HandshakesPerIP.withDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(discardHandler{})
 	}

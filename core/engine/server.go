@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -119,6 +120,8 @@ type Server struct {
 	httpUp websocket.Upgrader
 	fastUp websocket.FastHTTPUpgrader
 
+	limiter *limiter // nil without Options.HandshakesPerIP
+
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closing  bool
@@ -147,6 +150,9 @@ func NewServer(h Handler, opts Options) *Server {
 		WriteBufferPool: pool,
 	}
 	s.fastUp = newFastUpgrader(pool)
+	if o.HandshakesPerIP.enabled() {
+		s.limiter = newLimiter(o.HandshakesPerIP)
+	}
 	return s
 }
 
@@ -196,6 +202,11 @@ func (s *Server) Serve(req Request, res Response, up Upgrader) {
 		}
 		if req.Method() != http.MethodGet {
 			writeError(res, errBadHandshakeMethod)
+			return
+		}
+		if e := s.admit(req, res); e != nil {
+			s.log.Debug("handshake refused", "remote_addr", req.RemoteAddr(), "err", e)
+			writeError(res, e)
 			return
 		}
 		if s.opts.AllowRequest != nil {
@@ -344,14 +355,35 @@ func (s *Server) lookup(sid string) *Session {
 	return s.sessions[sid]
 }
 
-func (s *Server) register(sess *Session) bool {
+// admit applies HandshakesPerIP and MaxConnections to a handshake; it
+// returns the error to answer, having set Retry-After on res when rate
+// limited.
+func (s *Server) admit(req Request, res Response) *Error {
+	if l := s.limiter; l != nil {
+		if ok, retry := l.allow(s.opts.HandshakesPerIP.Key(req)); !ok {
+			secs := int64((retry + time.Second - 1) / time.Second)
+			res.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+			return errRateLimited
+		}
+	}
+	if m := s.opts.MaxConnections; m > 0 && s.Count() >= m {
+		return errAtCapacity
+	}
+	return nil
+}
+
+// register adds sess to the open sessions, or returns why it cannot.
+func (s *Server) register(sess *Session) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return false
+		return errShuttingDown
+	}
+	if m := s.opts.MaxConnections; m > 0 && len(s.sessions) >= m {
+		return errAtCapacity
 	}
 	s.sessions[sess.id] = sess
-	return true
+	return nil
 }
 
 func (s *Server) remove(sess *Session) {
@@ -414,8 +446,8 @@ func (s *Server) handshakePolling(req Request, res Response) {
 		return
 	}
 	sess := newSession(s, sid, newHandshake(req), TransportPolling)
-	if !s.register(sess) {
-		writeError(res, errShuttingDown)
+	if e := s.register(sess); e != nil {
+		writeError(res, e)
 		return
 	}
 	s.handshakeHeaders(req, sid, res.Header())
@@ -442,7 +474,8 @@ func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
 		w := newWSConn(c, s.opts)
 		sess := newSession(s, sid, hs, TransportWebSocket)
 		sess.ws = w
-		if !s.register(sess) {
+		if e := s.register(sess); e != nil {
+			s.log.Debug("websocket session refused", "remote_addr", hs.RemoteAddr, "err", e)
 			w.shutdown()
 			return
 		}

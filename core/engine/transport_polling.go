@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -111,8 +112,9 @@ func payloadSize(q []Packet) int {
 }
 
 // servePost reads a polling POST: the payload is decoded whole before any
-// packet is acted on, so a malformed payload delivers nothing. POSTs of one
-// session are serialized, so messages keep their order.
+// packet is acted on, so a malformed payload delivers nothing. A payload is
+// text: one that is not valid UTF-8 is malformed (binary messages travel as
+// base64). POSTs of one session are serialized, so messages keep their order.
 func (s *Session) servePost(req Request, res Response) {
 	s.postMu.Lock()
 	defer s.postMu.Unlock()
@@ -133,10 +135,15 @@ func (s *Session) servePost(req Request, res Response) {
 		return
 	}
 	var pkts []Packet
-	if err := DecodePayload(body, func(p Packet) error {
-		pkts = append(pkts, p)
-		return nil
-	}); err != nil {
+	if !utf8.Valid(body) {
+		err = errInvalidUTF8
+	} else {
+		err = DecodePayload(body, func(p Packet) error {
+			pkts = append(pkts, p)
+			return nil
+		})
+	}
+	if err != nil {
 		s.debug("bad payload", "err", err)
 		s.closeNow(ReasonParseError, err)
 		writeError(res, errBadRequest)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 )
@@ -127,14 +128,19 @@ func appendFrame(b []byte, p Packet) []byte {
 	return append(b, p.Data...)
 }
 
-// readPacket reads and decodes the next frame. A frame that does not decode
-// returns an error wrapping ErrMalformed.
+// readPacket reads and decodes the next frame. A frame that does not decode,
+// or a text frame that is not valid UTF-8 (RFC 6455 requires it; Node's ws
+// closes such a connection too), returns an error wrapping ErrMalformed.
 func (w *wsConn) readPacket() (Packet, error) {
 	mt, data, err := w.c.ReadMessage()
 	if err != nil {
 		return Packet{}, err
 	}
-	return DecodePacket(data, mt == websocket.BinaryMessage)
+	binary := mt == websocket.BinaryMessage
+	if !binary && !utf8.Valid(data) {
+		return Packet{}, errInvalidUTF8
+	}
+	return DecodePacket(data, binary)
 }
 
 // readLoop reads the session's WebSocket until it fails or the session

@@ -154,6 +154,9 @@ type Client struct {
 	WS *websocket.Conn
 	// WSResponse is the HTTP response of the last WebSocket dial.
 	WSResponse *http.Response
+	// WSResponseBody is the start (up to 1 KiB) of the body of the last
+	// WebSocket dial's response, when the handshake failed.
+	WSResponseBody string
 
 	tr *http.Transport
 }
@@ -315,10 +318,24 @@ func (c *Client) DialWS(query string) (*websocket.Conn, error) {
 	d := websocket.Dialer{HandshakeTimeout: c.Timeout}
 	conn, res, err := d.DialContext(ctx, c.WSURL(query), c.Header)
 	c.WSResponse = res
+	c.WSResponseBody = ""
 	if res != nil && res.Body != nil {
+		if err != nil {
+			b, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
+			c.WSResponseBody = string(b)
+		}
 		_ = res.Body.Close()
 	}
 	return conn, err
+}
+
+// WSError returns the failed WebSocket handshake's response as a Response
+// (status, headers, body start), or nil when the last dial got none.
+func (c *Client) WSError() *Response {
+	if c.WSResponse == nil {
+		return nil
+	}
+	return &Response{Status: c.WSResponse.StatusCode, Header: c.WSResponse.Header, Body: c.WSResponseBody}
 }
 
 // HandshakeWebSocket opens a WebSocket-only session and reads the open
