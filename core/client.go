@@ -128,7 +128,7 @@ func (c *client) connect(p *parser.Packet) {
 		hs := c.handshake(auth)
 		nsp := c.srv.namespaceFor(name, hs)
 		if nsp == nil {
-			c.refuse(name, errors.New("Invalid namespace"))
+			c.refuse(name, ErrInvalidNamespace)
 			return
 		}
 		nsp.add(c, hs)

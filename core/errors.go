@@ -34,6 +34,10 @@ var (
 	ErrAckTimeout = errors.New("socket.io: operation has timed out")
 	// ErrQueueFull is returned when a client's outbound queue is full.
 	ErrQueueFull = engine.ErrQueueFull
+	// ErrInvalidNamespace refuses a client that asks for a namespace the
+	// server does not have; the client's connect_error says "Invalid
+	// namespace", as with Node.
+	ErrInvalidNamespace = errors.New("Invalid namespace")
 	// ErrClosed is returned by a closed server.
 	ErrClosed = engine.ErrClosed
 )

@@ -1,0 +1,45 @@
+package siootel_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newServer starts a server with opts on a loopback listener, closes both
+// when the test ends, and returns the server and its Engine.IO endpoint.
+func newServer(t *testing.T, opts *core.Options) (*core.Server, string) {
+	t.Helper()
+	srv := core.NewServer(opts)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		hs.Close()
+	})
+	return srv, hs.URL + srv.Path()
+}
+
+// dial opens a WebSocket session on url.
+func dial(t *testing.T, url string, hdr http.Header) *integrationtest.Client {
+	t.Helper()
+	c := integrationtest.NewClient(t, url, hdr)
+	if code := c.OpenWS(); code != 101 {
+		t.Fatalf("websocket status %d", code)
+	}
+	return c
+}
