@@ -169,15 +169,17 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 }
 
 // FetchSockets returns handles on the selected sockets, on every server.
+// When some servers did not answer in time it returns the sockets it got
+// with the adapter's error.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 	var out []*RemoteSocket
 	for _, n := range b.nsp.targets() {
 		infos, err := n.adp.FetchSockets(ctx, b.opts)
-		if err != nil {
-			return nil, err
-		}
 		for _, info := range infos {
 			out = append(out, &RemoteSocket{nsp: n, info: info})
+		}
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, nil
