@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -121,6 +122,8 @@ type Server struct {
 	fastUp websocket.FastHTTPUpgrader
 
 	limiter *limiter // nil without Options.HandshakesPerIP
+
+	upgrades, dropped, refused atomic.Uint64 // for Stats
 
 	mu       sync.Mutex
 	sessions map[string]*Session

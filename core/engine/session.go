@@ -163,9 +163,11 @@ func (s *Session) send(msgs []Message, volatile bool) error {
 		s.queueBytes+s.inflightBytes+n <= s.srv.opts.MaxQueueBytes
 	if volatile {
 		if !fits || !s.readyLocked() {
+			s.srv.dropped.Add(1)
 			return ErrDropped
 		}
 	} else if !fits {
+		s.srv.refused.Add(1)
 		if s.srv.opts.SlowClient == SlowClientDisconnect {
 			s.debug("slow client", "queued", len(s.queue))
 			s.closeLocked(ReasonSlowClient, ErrQueueFull)

@@ -288,6 +288,7 @@ func (s *Session) probeLoop(w *wsConn) bool {
 			}
 			s.clearProbeLocked()
 			s.transport = TransportWebSocket
+			s.srv.upgrades.Add(1)
 			s.ws = w
 			s.wakeGetLocked()
 			s.kickLocked()
