@@ -1,15 +1,14 @@
 package core_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 )
 
 func TestMain(m *testing.M) {
@@ -20,29 +19,13 @@ func TestMain(m *testing.M) {
 // the test ends.
 func newServer(t *testing.T, opts *core.Options) (*core.Server, string) {
 	t.Helper()
-	srv := core.NewServer(opts)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		hs.Close()
-	})
-	return srv, hs.URL
+	return integrationtest.StartServer(t, opts)
 }
 
 // recv waits for a value on ch with a deadline.
 func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(5 * time.Second):
-		t.Fatal("timed out waiting")
-		panic("unreachable")
-	}
+	return integrationtest.Recv(t, ch)
 }
 
 // httptestServer serves h on a loopback listener closed when the test ends;

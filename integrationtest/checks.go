@@ -163,6 +163,25 @@ func Serve(t testing.TB, h http.Handler) string {
 	return hs.URL
 }
 
+// StartServer serves a new core.Server built with opts on a loopback
+// httptest server, and closes both when the test ends (the test fails when
+// the server does not close cleanly). It returns the server and the base URL
+// (add the server's Path for the Engine.IO endpoint).
+func StartServer(t testing.TB, opts *core.Options) (*core.Server, string) {
+	t.Helper()
+	srv := core.NewServer(opts)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Wait)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		hs.Close()
+	})
+	return srv, hs.URL
+}
+
 // Recv returns the next value on ch, or fails the test after [Wait].
 func Recv[T any](t testing.TB, ch <-chan T) T {
 	t.Helper()

@@ -1,10 +1,8 @@
 package middleware_test
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 )
 
 func TestMain(m *testing.M) {
@@ -22,29 +21,13 @@ func TestMain(m *testing.M) {
 // the test ends.
 func newServer(t *testing.T, opts *core.Options) (*core.Server, string) {
 	t.Helper()
-	srv := core.NewServer(opts)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		hs.Close()
-	})
-	return srv, hs.URL
+	return integrationtest.StartServer(t, opts)
 }
 
 // recv waits for a value on ch with a deadline.
 func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(5 * time.Second):
-		t.Fatal("timed out waiting")
-		panic("unreachable")
-	}
+	return integrationtest.Recv(t, ch)
 }
 
 // logRecords is a slog destination whose records a test reads from a

@@ -1,10 +1,7 @@
 package sioprom_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -20,17 +17,8 @@ func TestMain(m *testing.M) {
 // when the test ends, and returns the server and its Engine.IO endpoint.
 func newServer(t *testing.T, opts *core.Options) (*core.Server, string) {
 	t.Helper()
-	srv := core.NewServer(opts)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		hs.Close()
-	})
-	return srv, hs.URL + srv.Path()
+	srv, url := integrationtest.StartServer(t, opts)
+	return srv, url + srv.Path()
 }
 
 // dial opens a WebSocket session on url.
