@@ -72,6 +72,18 @@ type goRedis struct {
 }
 
 func (g *goRedis) Publish(ctx context.Context, channel string, payload []byte) error {
+	if g.cluster != nil {
+		// go-redis treats PUBLISH as keyless and sends each one to a random
+		// node; Redis Cluster then propagates it from there, so two
+		// publishes on one channel could reach subscribers in the wrong
+		// order. Publish on the master of the channel's slot instead: one
+		// entry point per channel keeps each server's messages in order.
+		node, err := g.cluster.MasterForKey(ctx, channel)
+		if err != nil {
+			return err
+		}
+		return node.Publish(ctx, channel, payload).Err()
+	}
 	return g.rdb.Publish(ctx, channel, payload).Err()
 }
 

@@ -1,0 +1,345 @@
+package sioredis_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	sioredis "github.com/gosio/gosio/cluster/redis"
+	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
+)
+
+// TestRedisClusterMode runs gosio nodes on a real Redis Cluster (three
+// masters, no replicas) through redis.NewClusterClient: classic pub/sub
+// (PUBLISH is propagated to every cluster node, NUMSUB summed over the
+// masters) and sharded pub/sub (one connection per hash slot in use, on
+// the master that owns it, SHARDNUMSUB summed over the masters).
+func TestRedisClusterMode(t *testing.T) {
+	addrs := startRedisCluster(t, 3)
+	const timeout = 5 * time.Second
+	modes := []struct {
+		name string
+		cfg  nodeConfig
+	}{
+		{"classic", nodeConfig{opts: &sioredis.Options{RequestsTimeout: timeout}}},
+		{"sharded", nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: timeout}}},
+		{"sharded-static", nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: timeout, SubscriptionMode: sioredis.Static}}},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testRedisClusterMode(t, addrs, m.cfg) })
+	}
+}
+
+func testRedisClusterMode(t *testing.T, addrs []string, cfg nodeConfig) {
+	const nNodes = 3
+	ctx := context.Background()
+	var ios []*core.Server
+	var urls []string
+	var clients [][]*sioClient // clients[node][0] in room "a", [1] in room "b"
+	for i := 0; i < nNodes; i++ {
+		io, u := newClusterModeNode(t, addrs, cfg)
+		ios = append(ios, io)
+		urls = append(urls, u)
+	}
+	for _, u := range urls {
+		clients = append(clients, []*sioClient{
+			dial(t, u, "/", map[string]any{"rooms": []string{"a"}}),
+			dial(t, u, "/", map[string]any{"rooms": []string{"b"}}),
+		})
+	}
+	var all []*sioClient
+	for _, cs := range clients {
+		all = append(all, cs...)
+	}
+
+	// An independent cluster client to watch subscriptions with the same
+	// summing over masters the adapter uses.
+	watch := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = watch.Close() })
+	wc := sioredis.NewGoRedis(watch, nil)
+	if cfg.sharded != nil {
+		// The namespace channel and room "a"'s hash to slots of different
+		// masters: the sharded subscriptions really span nodes.
+		ns, ra := masterOf(t, watch, "socket.io#/#"), masterOf(t, watch, "socket.io#/#a#")
+		if ns == ra {
+			t.Fatalf("namespace and room channels on one master (%s): the test does not span shards", ns)
+		}
+	}
+	if cfg.sharded != nil && cfg.sharded.SubscriptionMode != sioredis.Static {
+		// Dynamic mode subscribes room channels in the background.
+		for _, room := range []string{"a", "b"} {
+			ch := "socket.io#/#" + room + "#"
+			waitFor(t, 5*time.Second, "shard subscriptions of "+ch, func() bool {
+				n, err := wc.ShardNumSub(ctx, ch)
+				return err == nil && n == nNodes
+			})
+		}
+	}
+
+	// Server count: every node sees every node, whichever master holds
+	// its subscription.
+	for i, io := range ios {
+		n, err := io.Of("/").Adapter().ServerCount(ctx)
+		if err != nil || n != nNodes {
+			t.Fatalf("node %d: ServerCount = %d, %v; want %d", i, n, err, nNodes)
+		}
+	}
+
+	// Broadcasts from every node, to all and to a room. Each one is
+	// followed by a marker on the same target from the same origin, so on
+	// the same channel: a duplicate would arrive before the marker and
+	// fail Expect.
+	for i, io := range ios {
+		tag := strconv.Itoa(i)
+		if err := io.Emit("all", i); err != nil {
+			t.Fatal(err)
+		}
+		if err := io.Emit("all-end", i); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range all {
+			if got := c.Expect("all"); got != tag {
+				t.Fatalf("all from node %d: got %s", i, got)
+			}
+			if got := c.Expect("all-end"); got != tag {
+				t.Fatalf("all-end from node %d: got %s", i, got)
+			}
+		}
+		if err := io.To("a").Emit("toA", i); err != nil {
+			t.Fatal(err)
+		}
+		if err := io.To("a").Emit("toA-end", i); err != nil {
+			t.Fatal(err)
+		}
+		for _, cs := range clients {
+			if got := cs[0].Expect("toA"); got != tag {
+				t.Fatalf("toA from node %d: got %s", i, got)
+			}
+			if got := cs[0].Expect("toA-end"); got != tag {
+				t.Fatalf("toA-end from node %d: got %s", i, got)
+			}
+		}
+		// Room "b" clients got nothing of it: their next event must be the
+		// next round's "all" (checked by Expect), or, after the last round,
+		// nothing (checked below).
+	}
+	for _, c := range all {
+		c.ExpectNothing(0)
+	}
+
+	// Broadcast with acks from one node reaches every client of every node
+	// and collects each ack once; to a room, only that room's.
+	for _, c := range all {
+		c.OnAck(func(*parser.Packet) []any { return []any{"ack-" + c.SID} })
+	}
+	checkAcks := func(origin int, room string, want []*sioClient) {
+		t.Helper()
+		op := ios[origin].Timeout(3 * time.Second)
+		if room != "" {
+			op = ios[origin].To(room).Timeout(3 * time.Second)
+		}
+		start := time.Now()
+		acks, err := op.EmitWithAck(ctx, "ask", origin)
+		if err != nil {
+			t.Fatalf("EmitWithAck from node %d to %q: %v (%d acks)", origin, room, err, len(acks))
+		}
+		var got, exp []string
+		for _, a := range acks {
+			var s string
+			if err := a.Decode(0, &s); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s)
+		}
+		for _, c := range want {
+			exp = append(exp, "ack-"+c.SID)
+			if g := c.Expect("ask"); g != strconv.Itoa(origin) {
+				t.Fatalf("ask: got %s", g)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(exp)
+		if !slices.Equal(got, exp) {
+			t.Fatalf("acks from node %d to %q: %v, want %v", origin, room, got, exp)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("EmitWithAck took %v: the wait did not end with the last ack", d)
+		}
+	}
+	for i := range ios {
+		checkAcks(i, "", all)
+	}
+	checkAcks(1, "b", []*sioClient{clients[0][1], clients[1][1], clients[2][1]})
+
+	// Nothing else arrived anywhere: every delivery above was exactly once.
+	quiet(t, 100*time.Millisecond, all...)
+}
+
+// masterOf returns the address of the master owning channel's hash slot.
+func masterOf(t *testing.T, c *redis.ClusterClient, channel string) string {
+	t.Helper()
+	ctx := context.Background()
+	slot, err := c.ClusterKeySlot(ctx, channel).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range slots {
+		if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
+			return s.Nodes[0].Addr
+		}
+	}
+	t.Fatalf("no master owns slot %d", slot)
+	return ""
+}
+
+// newClusterModeNode starts a gosio server whose adapter uses a go-redis
+// ClusterClient on the cluster at addrs; its clients join the rooms named
+// in their auth payload. It returns the server and its URL; everything is
+// closed when the test ends.
+func newClusterModeNode(t *testing.T, addrs []string, cfg nodeConfig) (*core.Server, string) {
+	t.Helper()
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	client := sioredis.NewGoRedis(rdb, cfg.gopts)
+	var factory core.AdapterFactory
+	if cfg.sharded != nil {
+		factory = sioredis.ShardedFactory(client, cfg.sharded)
+	} else {
+		factory = sioredis.Factory(client, cfg.opts)
+	}
+	io := core.NewServer(&core.Options{Adapter: factory})
+	io.OnConnection(func(s *core.Socket) {
+		var auth struct {
+			Rooms []string `json:"rooms"`
+		}
+		_ = json.Unmarshal(s.Handshake().Auth, &auth)
+		s.Join(auth.Rooms...)
+	})
+	hs := httptest.NewServer(io)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := io.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		hs.Close()
+		_ = rdb.Close()
+	})
+	waitReady(t, io.Of("/"))
+	return io, hs.URL
+}
+
+// startRedisCluster starts a Redis Cluster of n masters (no replicas) on
+// free loopback ports, waits until every node reports cluster_state:ok, and
+// returns their addresses. The servers are stopped by PID when the test
+// ends. It skips when redis-server or redis-cli is missing (a failure
+// under CI).
+func startRedisCluster(t *testing.T, n int) []string {
+	t.Helper()
+	needRedis(t)
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-cli is required under CI: %v", err)
+		}
+		t.Skip("redis-cli not installed (apt-get install redis-tools); skipping Redis Cluster test")
+	}
+	dir := t.TempDir()
+	// Data and cluster-bus ports, all free at once so none repeats.
+	ports := freePorts(t, 2*n)
+	var addrs []string
+	for i := 0; i < n; i++ {
+		port, bus := ports[i], ports[n+i]
+		p := strconv.Itoa(port)
+		cmd := exec.Command("redis-server",
+			"--port", p, "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(bus),
+			"--cluster-config-file", filepath.Join(dir, "nodes-"+p+".conf"),
+			"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := &redisServer{t: t, Port: port, Addr: "127.0.0.1:" + p, cmd: cmd}
+		t.Cleanup(r.Stop)
+		addrs = append(addrs, r.Addr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Each node answers PING before the cluster is created.
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+		waitFor(t, 10*time.Second, "redis-server on "+a, func() bool { return c.Ping(ctx).Err() == nil })
+		_ = c.Close()
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.CommandContext(ctx, "redis-cli", args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+		waitFor(t, 10*time.Second, "cluster_state:ok on "+a, func() bool {
+			info, err := c.ClusterInfo(ctx).Result()
+			return err == nil && strings.Contains(info, "cluster_state:ok") &&
+				strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n))
+		})
+		// PUBLISH is propagated over the cluster bus only on links that are
+		// up: wait until every peer is connected, both ways, or a fresh
+		// cluster drops the first messages.
+		waitFor(t, 10*time.Second, "cluster bus links of "+a, func() bool {
+			nodes, err := c.ClusterNodes(ctx).Result()
+			if err != nil {
+				return false
+			}
+			lines := strings.Split(strings.TrimSpace(nodes), "\n")
+			if len(lines) != n {
+				return false
+			}
+			for _, l := range lines {
+				f := strings.Fields(l)
+				if len(f) < 8 || f[7] != "connected" || strings.Contains(f[2], "handshake") || strings.Contains(f[2], "noaddr") {
+					return false
+				}
+			}
+			links, err := c.Do(ctx, "CLUSTER", "LINKS").Slice()
+			return err == nil && len(links) == 2*(n-1)
+		})
+		_ = c.Close()
+	}
+	return addrs
+}
+
+// freePorts returns n distinct free loopback ports.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		_ = l.Close()
+	}
+	return ports
+}
