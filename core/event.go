@@ -109,9 +109,10 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	if h := s.nsp.srv.opts.Hooks.OnEventIn; h != nil {
 		h(s, name, encodedSize(p.Raw, p.Attachments))
 	}
+	mws := s.nsp.eventChain()
 	s.mu.Lock()
 	anys := s.onAny
-	mws := s.middlewares
+	mws = append(mws, s.middlewares...)
 	h := s.handlers[name]
 	s.mu.Unlock()
 	defer func() {

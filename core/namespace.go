@@ -52,6 +52,7 @@ type Namespace struct {
 	mu          sync.RWMutex
 	sockets     map[string]*Socket
 	middlewares []ConnectMiddleware
+	eventMWs    []EventMiddleware
 	onConnect   []func(*Socket)
 	serverSide  map[string]func(args []any, ack func(args ...any))
 
@@ -113,6 +114,28 @@ func (n *Namespace) Use(mws ...ConnectMiddleware) {
 	n.mu.Lock()
 	n.middlewares = append(n.middlewares, mws...)
 	n.mu.Unlock()
+}
+
+// UseEvents adds event middlewares that wrap the events of every socket of
+// the namespace — recovered sockets included, which skip the connect
+// middlewares — outside the middlewares a socket adds with Socket.Use.
+func (n *Namespace) UseEvents(mws ...EventMiddleware) {
+	n.mu.Lock()
+	n.eventMWs = append(n.eventMWs, mws...)
+	n.mu.Unlock()
+}
+
+// eventChain returns the namespace-level event middlewares of n, its
+// parent's first.
+func (n *Namespace) eventChain() []EventMiddleware {
+	var mws []EventMiddleware
+	if n.parent != nil {
+		mws = n.parent.eventChain()
+	}
+	n.mu.RLock()
+	mws = append(mws, n.eventMWs...)
+	n.mu.RUnlock()
+	return mws
 }
 
 // OnConnection registers a handler called for each socket that connects,

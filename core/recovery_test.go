@@ -175,3 +175,42 @@ func TestRecoveryWhileOldConnectionStillOpen(t *testing.T) {
 		t.Errorf("old connection got %q", e.Name)
 	}
 }
+
+// Namespace event middlewares wrap the events of recovered sockets too,
+// which skip the connect middlewares.
+func TestUseEventsCoversRecoveredSockets(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+	})
+	seen := make(chan string, 4)
+	srv.Of("/").UseEvents(func(next core.EventHandler) core.EventHandler {
+		return func(s *core.Socket, e *core.Event) error {
+			seen <- "mw:" + e.Name
+			return next(s, e)
+		}
+	})
+	gone := make(chan struct{}, 1)
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("ping", func(s *core.Socket, e *core.Event) error { return e.Ack("pong") })
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+	})
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	c.Emit("/", 1, "ping")
+	c.ExpectAck(1)
+	if got := recv(t, seen); got != "mw:ping" {
+		t.Fatalf("got %q", got)
+	}
+	c.Close()
+	recv(t, gone)
+	c2 := siotest.Dial(t, url, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": first.PID}); again.SID != first.SID {
+		t.Fatal("not recovered")
+	}
+	c2.Emit("/", 2, "ping")
+	c2.ExpectAck(2)
+	if got := recv(t, seen); got != "mw:ping" {
+		t.Fatalf("recovered socket: got %q", got)
+	}
+}

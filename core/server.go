@@ -141,6 +141,10 @@ func (s *Server) namespaceFor(name string, hs *Handshake) *Namespace {
 // Use adds connect middlewares to the main namespace.
 func (s *Server) Use(mws ...ConnectMiddleware) { s.main.Use(mws...) }
 
+// UseEvents adds event middlewares to every socket of the main namespace,
+// recovered ones included.
+func (s *Server) UseEvents(mws ...EventMiddleware) { s.main.UseEvents(mws...) }
+
 // OnConnection registers a connection handler on the main namespace.
 func (s *Server) OnConnection(fn func(*Socket)) { s.main.OnConnection(fn) }
 
