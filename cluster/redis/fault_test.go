@@ -5,17 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"slices"
 	"sort"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-
-	sioredis "github.com/gosio/gosio/cluster/redis"
-	"github.com/gosio/gosio/core"
 )
 
 // connTracker records the connections of one side of a node (its HTTP
@@ -82,45 +76,21 @@ func newCrashableNode(t *testing.T, addr string, cfg nodeConfig) *crashableNode 
 	t.Helper()
 	cn := &crashableNode{http: newConnTracker(), redis: newConnTracker()}
 	var d net.Dialer
-	rdb := redis.NewClient(&redis.Options{
-		Addr: addr, MaxRetries: 1, DialTimeout: time.Second,
-		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			if !cn.redis.add(c) {
-				return nil, errors.New("node crashed")
-			}
-			return c, nil
-		},
-	})
-	client := sioredis.NewGoRedis(rdb, cfg.gopts)
-	var factory core.AdapterFactory
-	if cfg.sharded != nil {
-		factory = sioredis.ShardedFactory(client, cfg.sharded)
-	} else {
-		factory = sioredis.Factory(client, cfg.opts)
-	}
-	io := core.NewServer(&core.Options{Adapter: factory})
-	if cfg.setup != nil {
-		cfg.setup(io)
-	}
-	hs := httptest.NewUnstartedServer(io)
-	cn.listener = trackingListener{Listener: hs.Listener, k: cn.http}
-	hs.Listener = cn.listener
-	hs.Start()
-	cn.node = &node{IO: io, URL: hs.URL, RDB: rdb}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := io.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
+	cfg.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
 		}
-		hs.Close()
-		_ = rdb.Close()
-	})
-	waitReady(t, io.Of("/"))
+		if !cn.redis.add(c) {
+			return nil, errors.New("node crashed")
+		}
+		return c, nil
+	}
+	cfg.wrap = func(l net.Listener) net.Listener {
+		cn.listener = trackingListener{Listener: l, k: cn.http}
+		return cn.listener
+	}
+	cn.node = newNode(t, addr, cfg)
 	return cn
 }
 

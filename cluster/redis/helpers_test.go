@@ -131,13 +131,17 @@ type nodeConfig struct {
 	sharded *sioredis.ShardedOptions
 	setup   func(io *core.Server)
 	gopts   *sioredis.GoRedisOptions
+	// dial, when set, opens the node's Redis connections; wrap, when set,
+	// wraps its HTTP listener (fault tests track connections with them).
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	wrap func(net.Listener) net.Listener
 }
 
 // newNode starts a gosio server joined to the Redis at addr; everything is
 // closed when the test ends.
 func newNode(t testing.TB, addr string, cfg nodeConfig) *node {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialTimeout: time.Second})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialTimeout: time.Second, Dialer: cfg.dial})
 	client := sioredis.NewGoRedis(rdb, cfg.gopts)
 	var factory core.AdapterFactory
 	if cfg.sharded != nil {
@@ -149,7 +153,11 @@ func newNode(t testing.TB, addr string, cfg nodeConfig) *node {
 	if cfg.setup != nil {
 		cfg.setup(io)
 	}
-	hs := httptest.NewServer(io)
+	hs := httptest.NewUnstartedServer(io)
+	if cfg.wrap != nil {
+		hs.Listener = cfg.wrap(hs.Listener)
+	}
+	hs.Start()
 	n := &node{IO: io, URL: hs.URL, RDB: rdb}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
