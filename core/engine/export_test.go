@@ -41,3 +41,10 @@ func SetClock(s *Server, now func() time.Time) {
 
 // RateTracked returns the number of clients s's rate limiter tracks.
 func RateTracked(s *Server) int { return s.limiter.tracked() }
+
+// Probing reports whether s has a WebSocket probe under way.
+func Probing(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.probe != nil
+}

@@ -267,22 +267,27 @@ func (s *Session) probeLoop(w *wsConn) bool {
 		}
 		switch {
 		case p.Type == Ping && string(p.Data) == "probe" && !p.Binary:
-			_ = w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-			if err := w.c.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
-				s.abortProbe(w)
-				return false
-			}
+			// probed is set before "3probe" goes out: from the moment the
+			// client may pause its polling, a close waits for its "5"
+			// instead of counting on a GET that will not come.
 			s.mu.Lock()
-			if s.probe != w {
+			if s.probe != w || !s.open() {
 				s.mu.Unlock()
 				return false
 			}
 			s.probed = true
 			s.wakeGetLocked() // the pending GET answers a noop
 			s.mu.Unlock()
+			_ = w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout))
+			if err := w.c.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
+				s.abortProbe(w)
+				return false
+			}
 		case p.Type == Upgrade && !p.Binary:
+			// A session closing gracefully still switches: the queue and
+			// the close then go over the WebSocket (as in Node).
 			s.mu.Lock()
-			if s.probe != w || !s.open() {
+			if s.probe != w || sessionState(s.state.Load()) == stateClosed {
 				s.mu.Unlock()
 				return false
 			}

@@ -190,9 +190,46 @@ func TestWebSocketForWebSocketSessionClosed(t *testing.T) {
 	e.rec.none(t, evClose, 10*time.Millisecond)
 }
 
+// A close during the probe, after "3probe": the client has paused its
+// polling, so the session waits for its "5" and sends the queue and the
+// close over the WebSocket.
 func TestUpgradeSessionClosedDuringProbe(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, engine.Options{})
+	c, s := e.pollingSession(t)
+	if err := c.Probe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(msg("last words")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if got := recv(t, asyncPoll(c)).body(t); got != "6" {
+		t.Fatalf("GET while closing during the upgrade got %q, want noop", got)
+	}
+	e.rec.none(t, evClose, 20*time.Millisecond)
+	if err := c.WriteWS(eiotest.Packet{Type: eiotest.Upgrade}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadWSMessage(); err != nil || p.Data != "last words" {
+		t.Fatalf("got %+v %v, want the queued message over the WebSocket", p, err)
+	}
+	if err := c.WaitWSClosed(); err == nil {
+		t.Fatal("WebSocket left open after the close")
+	}
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+	res, err := c.Do(http.MethodGet, c.Query("polling"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, res, 400, 1)
+}
+
+// A client that never sends "5" after a close during the probe: the
+// session closes after WriteTimeout.
+func TestUpgradeSessionClosedDuringProbeTimesOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, engine.Options{WriteTimeout: 50 * time.Millisecond})
 	c, s := e.pollingSession(t)
 	if err := c.Probe(); err != nil {
 		t.Fatal(err)
@@ -202,9 +239,24 @@ func TestUpgradeSessionClosedDuringProbe(t *testing.T) {
 	if err := c.WaitWSClosed(); err == nil {
 		t.Fatal("probe WebSocket left open")
 	}
-	res, err := c.Do(http.MethodGet, c.Query("polling"), "", nil)
+}
+
+// A close before "2probe": the probe is given up, the session closes over
+// polling.
+func TestUpgradeSessionClosedBeforeProbe(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, engine.Options{})
+	c, s := e.pollingSession(t)
+	ws, err := c.DialWS(c.Query("websocket"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, res, 400, 1)
+	defer ws.Close()
+	eventually(t, "probe registered", func() bool { return engine.Probing(s) })
+	s.Close()
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+	_ = ws.SetReadDeadline(time.Now().Add(wait))
+	if _, _, err := ws.ReadMessage(); err == nil {
+		t.Fatal("probe WebSocket left open")
+	}
 }

@@ -221,10 +221,14 @@ test('server disconnect with close: every namespace gets io server disconnect', 
   const [ida, idb] = [a.id, b.id];
   const ga = once(a, 'disconnect');
   const gb = once(b, 'disconnect');
+  // The kick may land while the connection upgrades: the Engine.IO
+  // connection must still end promptly (not by a ping timeout).
+  const gone2 = once(m.engine, 'close');
   a.emit('kick', { close: true });
   assert.equal((await ga)[0], 'io server disconnect');
   assert.equal((await gb)[0], 'io server disconnect');
   assert.equal(a.active || b.active, false);
+  await gone2;
   assert.equal((await call(probe, 'reason-of', { id: ida })).reason, 'server namespace disconnect');
   assert.equal((await call(probe, 'reason-of', { id: idb })).reason, 'server namespace disconnect');
 });
