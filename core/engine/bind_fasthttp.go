@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
@@ -18,7 +20,9 @@ import (
 // returned, on the hijacked connection). ctx becomes the sessions'
 // Handshake.Context (nil means context.Background()). fasthttp cannot tell
 // when a client aborts a request, so a vanished polling client is detected by
-// the heartbeat. The path is not checked.
+// the heartbeat. Polling responses are bounded by Options.WriteTimeout as on
+// net/http, whatever the fasthttp server's WriteTimeout. The path is not
+// checked.
 func (s *Server) ServeFastHTTP(ctx context.Context, rc *fasthttp.RequestCtx) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -78,10 +82,27 @@ func (q *fastRequest) ReadBody(limit int64) ([]byte, error) {
 // fastResponse collects headers in an http.Header and copies them to the
 // fasthttp response on WriteHeader.
 type fastResponse struct {
-	rc    *fasthttp.RequestCtx
-	h     http.Header
-	wrote bool
+	rc       *fasthttp.RequestCtx
+	h        http.Header
+	wrote    bool
+	deadline time.Time
+	onErr    func(error)
 }
+
+// SetWriteDeadline bounds the writing of the body passed to the next Write.
+// fasthttp writes a response after the handler returned and, unless its
+// Server.WriteTimeout is set, never sets a write deadline; nor does it reset
+// one a handler set, which would then cut the connection's next responses.
+// So that body is handed to fasthttp as a stream that holds the deadline
+// while fasthttp copies it and clears it when done (see boundedBody).
+func (w *fastResponse) SetWriteDeadline(t time.Time) error {
+	w.deadline = t
+	return nil
+}
+
+// onWriteError registers f to learn that the bounded body could not be
+// written (fasthttp reports it after the handler returned).
+func (w *fastResponse) onWriteError(f func(error)) { w.onErr = f }
 
 func (w *fastResponse) Header() http.Header { return w.h }
 
@@ -98,8 +119,44 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.rc.Write(p)
+	if w.deadline.IsZero() {
+		return w.rc.Write(p)
+	}
+	conn := w.rc.Conn()
+	if err := conn.SetWriteDeadline(w.deadline); err != nil {
+		return 0, err
+	}
+	w.deadline = time.Time{}
+	// The headers go out first, so that on a plain TCP connection the body
+	// is written straight to the socket (bufio.Writer.ReadFrom with an
+	// empty buffer) before boundedBody clears the deadline, and nothing is
+	// left for fasthttp's final unbounded flush. (Over TLS up to one
+	// buffer, 4 KiB by default, still is.)
+	w.rc.Response.ImmediateHeaderFlush = true
+	w.rc.Response.SetBodyStream(&boundedBody{Reader: bytes.NewReader(p), conn: conn, onErr: w.onErr}, len(p))
+	return len(p), nil
 }
+
+// boundedBody is a response body whose writing is bounded by the write
+// deadline set on conn before the handler returned: fasthttp closes it when
+// the copy is over, and it then clears the deadline for the connection's
+// next responses and reports a failed write.
+type boundedBody struct {
+	*bytes.Reader
+	conn  net.Conn
+	onErr func(error)
+}
+
+// CloseWithError is fasthttp's ReadCloserWithError: err is the write's.
+func (b *boundedBody) CloseWithError(err error) error {
+	_ = b.conn.SetWriteDeadline(time.Time{})
+	if err != nil && b.onErr != nil {
+		b.onErr(err)
+	}
+	return nil
+}
+
+func (b *boundedBody) Close() error { return nil }
 
 func copyHeaders(dst *fasthttp.ResponseHeader, h http.Header) {
 	for k, vs := range h {

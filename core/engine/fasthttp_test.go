@@ -1,8 +1,13 @@
 package engine_test
 
 import (
+	"bytes"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/gosio/gosio/core/engine"
 	"github.com/gosio/gosio/internal/eiotest"
@@ -175,4 +180,59 @@ func TestFastHTTPServerClose(t *testing.T) {
 	<-done
 	e.rec.nextClose(t, engine.ReasonServerShutdown)
 	e.rec.nextClose(t, engine.ReasonServerShutdown)
+}
+
+// A polling client that stops reading its response: on fasthttp too the
+// response write is bounded by WriteTimeout, and the failed write closes
+// the session (fasthttp reports it after the handler returned).
+func TestFastHTTPPollingWriteTimeout(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{WriteTimeout: 200 * time.Millisecond, MaxQueueBytes: 64 << 20})
+	c, s := e.pollingSession(t)
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	for i := 0; i < 32; i++ {
+		if err := s.Send(engine.Message{Data: big}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, _ := url.Parse(e.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	if _, err := fmt.Fprintf(conn, "GET %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n", u.Path, c.Query("polling"), u.Host); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is read: the server's write stalls, then times out.
+	e.rec.nextClose(t, engine.ReasonTransportError)
+}
+
+// The deadline of a polling response does not outlive it: the keep-alive
+// connection serves later requests, long after WriteTimeout.
+func TestFastHTTPPollingDeadlineCleared(t *testing.T) {
+	t.Parallel()
+	e := newFastEnv(t, engine.Options{WriteTimeout: 50 * time.Millisecond})
+	c, s := e.pollingSession(t)
+	for i := 0; i < 3; i++ {
+		if err := s.Send(msg(fmt.Sprint("m", i))); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.PollRaw()
+		if err != nil || res.Status != http.StatusOK || res.Body != fmt.Sprint("4m", i) {
+			t.Fatalf("poll %d: %+v %v", i, res, err)
+		}
+		time.Sleep(150 * time.Millisecond) // three WriteTimeouts
+		// A response that sets no deadline of its own (as the app's other
+		// routes on the same connection).
+		res, err = c.Do(http.MethodGet, "EIO=4&transport=bogus", "", nil)
+		if err != nil || res.Status != http.StatusBadRequest {
+			t.Fatalf("request after poll %d: %+v %v", i, res, err)
+		}
+	}
+	if n := c.NewConns(); n != 1 {
+		t.Fatalf("the client opened %d connections, want 1 kept alive", n)
+	}
+	e.rec.none(t, evClose, 10*time.Millisecond)
 }

@@ -165,10 +165,14 @@ func (s *Session) pollingHeaders(req Request, h http.Header) {
 	}
 }
 
-// writeBody writes a 200 response, bounded by WriteTimeout when res can.
+// writeBody writes a 200 response, bounded by WriteTimeout when res can. A
+// write that fails after the handler returned (fasthttp) closes the session.
 func (s *Session) writeBody(res Response, body []byte) error {
 	if d, ok := res.(deadlineSetter); ok {
 		_ = d.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+	}
+	if f, ok := res.(*fastResponse); ok {
+		f.onWriteError(func(err error) { s.closeNow(ReasonTransportError, err) })
 	}
 	res.WriteHeader(http.StatusOK)
 	_, err := res.Write(body)

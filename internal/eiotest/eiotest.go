@@ -24,8 +24,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -158,14 +160,29 @@ type Client struct {
 	// WebSocket dial's response, when the handshake failed.
 	WSResponseBody string
 
-	tr *http.Transport
+	tr    *http.Transport
+	dials atomic.Int64
 }
 
 // New returns a Client for url with its own HTTP transport.
 func New(url string) *Client {
-	tr := &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}
-	return &Client{URL: url, HTTP: &http.Client{Transport: tr}, Timeout: 5 * time.Second, tr: tr}
+	c := &Client{URL: url, Timeout: 5 * time.Second}
+	var d net.Dialer
+	c.tr = &http.Transport{
+		MaxIdleConnsPerHost: 4,
+		DisableCompression:  true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c.dials.Add(1)
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	c.HTTP = &http.Client{Transport: c.tr}
+	return c
 }
+
+// NewConns returns how many TCP connections the polling transport of a
+// Client made by New has opened.
+func (c *Client) NewConns() int { return int(c.dials.Load()) }
 
 // Close closes the WebSocket, if any, and the idle HTTP connections.
 func (c *Client) Close() {
