@@ -267,7 +267,7 @@ func (s *Server) Close(ctx context.Context) error {
 	s.closing = true
 	list := s.snapshotLocked()
 	s.mu.Unlock()
-	s.log.Debug("server closing", "sessions", len(list))
+	s.log.Info("server closing", "sessions", len(list))
 	for _, sess := range list {
 		sess.closeGraceful(ReasonServerShutdown)
 	}

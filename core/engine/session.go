@@ -169,7 +169,8 @@ func (s *Session) send(msgs []Message, volatile bool) error {
 	} else if !fits {
 		s.srv.refused.Add(1)
 		if s.srv.opts.SlowClient == SlowClientDisconnect {
-			s.debug("slow client", "queued", len(s.queue))
+			s.srv.log.Info("slow client disconnected", "sid", s.id, "remote_addr", s.hs.RemoteAddr,
+				"queued_packets", len(s.queue)+s.inflightPackets, "queued_bytes", s.queueBytes+s.inflightBytes)
 			s.closeLocked(ReasonSlowClient, ErrQueueFull)
 		}
 		return ErrQueueFull
