@@ -69,14 +69,24 @@ func (b BroadcastOperator) packet(event string, args []any) (*parser.Packet, err
 // Emit broadcasts an event to the selected sockets. The packet is encoded
 // once; every target gets the same bytes.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
+	return b.EmitContext(context.Background(), event, args...)
+}
+
+// EmitContext is Emit with a context for the server's hooks
+// ([Hooks].OnEventOut) on this server: pass the event's context
+// ([Event.Context]) from a handler, and the broadcast joins the handler's
+// trace. ctx does not bound the call and does not travel to other servers.
+func (b BroadcastOperator) EmitContext(ctx context.Context, event string, args ...any) error {
 	p, err := b.packet(event, args)
 	if err != nil {
 		return err
 	}
+	opts := b.opts
+	opts.Context = ctx
 	for _, n := range b.nsp.targets() {
 		q := *p
 		q.Nsp = n.name
-		if err := n.adp.Broadcast(&q, b.opts); err != nil {
+		if err := n.adp.Broadcast(&q, opts); err != nil {
 			return err
 		}
 	}
@@ -85,7 +95,8 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 
 // EmitWithAck broadcasts an event and waits for every reached client's
 // acknowledgement, until the operator's Timeout or ctx is done. On timeout
-// it returns the acknowledgements received so far with ErrAckTimeout.
+// it returns the acknowledgements received so far with ErrAckTimeout. ctx
+// also goes to the server's hooks, as with EmitContext.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {
 	p, err := b.packet(event, args)
 	if err != nil {
@@ -96,6 +107,8 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
+	opts := b.opts
+	opts.Context = ctx
 	var (
 		mu       sync.Mutex
 		acks     []*Args
@@ -126,7 +139,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	for _, n := range targets {
 		q := *p
 		q.Nsp = n.name
-		err := n.adp.BroadcastWithAck(&q, b.opts, func(count int) {
+		err := n.adp.BroadcastWithAck(&q, opts, func(count int) {
 			mu.Lock()
 			expected += count
 			servers++

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"runtime/debug"
 	"sync/atomic"
@@ -8,22 +9,59 @@ import (
 	"github.com/gosio/gosio/core/parser"
 )
 
-// Event is an event received from a client: its name, its arguments and,
-// when the client asked for one, the means to acknowledge it. An Event is
-// handed to one handler chain; Ack may be called from any goroutine, once.
+// Event is an event received from a client: its name, its arguments, its
+// context and, when the client asked for one, the means to acknowledge it.
+// An Event is handed to one handler chain. Its methods are safe for
+// concurrent use; Ack may be called from any goroutine, once per event (a
+// copy made by WithContext shares that once).
 type Event struct {
 	Args
 	// Name is the event name.
 	Name string
 
-	s      *Socket
-	ackID  uint64
-	hasAck bool
-	acked  atomic.Bool
+	s   *Socket
+	ctx context.Context // nil for the socket's
+	ack *eventAck       // nil when the client asked for no ack
+}
+
+// eventAck is the acknowledgement an event owes its client, shared by the
+// event's copies.
+type eventAck struct {
+	id   uint64
+	sent atomic.Bool
+}
+
+// Context returns the event's context: the socket's ([Socket.Context],
+// cancelled when the socket disconnects) unless a middleware handed the
+// rest of the chain a derived one with WithContext, e.g. one that carries a
+// trace span or a deadline. Pass it to the calls the handler makes, and to
+// the emits it makes with EmitContext.
+func (e *Event) Context() context.Context {
+	switch {
+	case e.ctx != nil:
+		return e.ctx
+	case e.s != nil:
+		return e.s.ctx
+	}
+	return context.Background() // an Event made outside core, in a test
+}
+
+// WithContext returns a shallow copy of e whose context is ctx, for an
+// event middleware to hand to the rest of the chain. The copy acknowledges
+// the same event: an ack sent through either one counts for both.
+// WithContext panics when ctx is nil.
+func (e *Event) WithContext(ctx context.Context) *Event {
+	if ctx == nil {
+		panic("core: Event.WithContext with a nil context")
+	}
+	e2 := new(Event)
+	*e2 = *e
+	e2.ctx = ctx
+	return e2
 }
 
 // HasAck reports whether the client asked for an acknowledgement.
-func (e *Event) HasAck() bool { return e.hasAck }
+func (e *Event) HasAck() bool { return e.ack != nil }
 
 // ErrAlreadyAcked is returned by a second Ack of the same event.
 var ErrAlreadyAcked = errors.New("socket.io: event already acknowledged")
@@ -31,22 +69,22 @@ var ErrAlreadyAcked = errors.New("socket.io: event already acknowledged")
 // Ack sends the acknowledgement with args. It does nothing when the client
 // asked for none, and fails on a second call.
 func (e *Event) Ack(args ...any) error {
-	if !e.hasAck {
+	if e.ack == nil {
 		return nil
 	}
-	if e.acked.Swap(true) {
+	if e.ack.sent.Swap(true) {
 		return ErrAlreadyAcked
 	}
 	if args == nil {
 		args = []any{}
 	}
-	return e.s.client.writePacket(&parser.Packet{Type: parser.Ack, Nsp: e.s.nsp.name, ID: e.ackID, HasID: true, Data: args}, false)
+	return e.s.client.writePacket(&parser.Packet{Type: parser.Ack, Nsp: e.s.nsp.name, ID: e.ack.id, HasID: true, Data: args}, false)
 }
 
 // ackError acknowledges the event with {"error": message} when the client
 // asked for an ack that was not sent yet.
 func (e *Event) ackError(err error) {
-	if e.hasAck && !e.acked.Load() {
+	if e.ack != nil && !e.ack.sent.Load() {
 		_ = e.Ack(map[string]string{"error": err.Error()})
 	}
 }
@@ -57,7 +95,9 @@ func (e *Event) ackError(err error) {
 type EventHandler func(s *Socket, e *Event) error
 
 // EventMiddleware decorates the handling of every event of a socket: it may
-// inspect the event, refuse it by returning an error, or call next.
+// inspect the event, refuse it by returning an error, or call next, with
+// the event itself or with a copy carrying a derived context
+// ([Event.WithContext]).
 type EventMiddleware func(next EventHandler) EventHandler
 
 // Handle adapts a typed function to an EventHandler: the event's first
@@ -105,7 +145,10 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		s.client.closeFor(ReasonParseError)
 		return
 	}
-	e := &Event{Args: Args{raw: raw, attachments: p.Attachments}, Name: name, s: s, ackID: p.ID, hasAck: p.HasID}
+	e := &Event{Args: Args{raw: raw, attachments: p.Attachments}, Name: name, s: s}
+	if p.HasID {
+		e.ack = &eventAck{id: p.ID}
+	}
 	if h := s.nsp.srv.opts.Hooks.OnEventIn; h != nil {
 		h(s, name, encodedSize(p.Raw, p.Attachments))
 	}

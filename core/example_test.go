@@ -99,3 +99,26 @@ func ExampleServer_OfRegexp() {
 	})
 	_ = workspaces.Emit("maintenance", "in 5 minutes") // reaches every workspace
 }
+
+// An event middleware that gives every handler a deadline, and a handler
+// that passes its event's context on: to the calls it makes, and to the
+// emits it makes, whose hooks (a tracer's send spans) then see it.
+func ExampleEvent_WithContext() {
+	io := core.NewServer(nil)
+	io.UseEvents(func(next core.EventHandler) core.EventHandler {
+		return func(s *core.Socket, e *core.Event) error {
+			ctx, cancel := context.WithTimeout(e.Context(), 5*time.Second)
+			defer cancel()
+			return next(s, e.WithContext(ctx))
+		}
+	})
+	io.OnConnection(func(s *core.Socket) {
+		s.On("order", func(s *core.Socket, e *core.Event) error {
+			ctx := e.Context()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return s.To("kitchen").EmitContext(ctx, "new-order", s.ID())
+		})
+	})
+}

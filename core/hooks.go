@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+
 	"github.com/gosio/gosio/core/adapter"
 	"github.com/gosio/gosio/core/parser"
 )
@@ -21,10 +23,15 @@ type Hooks struct {
 	// OnEventIn is called for each event received, before its handler;
 	// size counts the packet's payload and binary attachments in bytes.
 	OnEventIn func(s *Socket, event string, size int)
-	// OnEventOut is called once per event sent: by Socket.Emit (targets 1)
-	// or by a broadcast on this server (targets = sockets reached). size is
-	// the encoded packet's size in bytes, sent to each target.
-	OnEventOut func(nsp, event string, size, targets int)
+	// OnEventOut is called once per event sent, when it is queued: by a
+	// socket's emit (targets 1) or by a broadcast delivered on this server
+	// (targets = local sockets reached; broadcasts from other servers of a
+	// cluster included). size is the encoded packet's size in bytes, sent
+	// to each target. ctx is the context given to EmitContext or
+	// EmitWithAck (so a trace span started by the handler that emits is
+	// found there), context.Background() for Emit and for broadcasts from
+	// other servers; never nil.
+	OnEventOut func(ctx context.Context, nsp, event string, size, targets int)
 }
 
 // encodedSize is the size of an encoded packet: text and attachments.
@@ -46,10 +53,16 @@ func eventName(p *parser.Packet) string {
 	return ""
 }
 
-// Broadcasted reports a broadcast the adapter delivered to n local sockets
-// (adapter.Memory calls it when its namespace view has it).
-func (v nsView) Broadcasted(p *adapter.EncodedPacket, n int) {
-	if h := v.n.srv.opts.Hooks.OnEventOut; h != nil && p.Packet.Type == parser.Event {
-		h(v.n.name, eventName(p.Packet), encodedSize(p.Text, p.Attachments), n)
+// Broadcasted reports a broadcast the adapter delivered to n local sockets,
+// with the context of the call that made it (BroadcastOptions.Context;
+// adapter.Memory calls it when its namespace view has it).
+func (v nsView) Broadcasted(ctx context.Context, p *adapter.EncodedPacket, n int) {
+	h := v.n.srv.opts.Hooks.OnEventOut
+	if h == nil || p.Packet.Type != parser.Event {
+		return
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	h(ctx, v.n.name, eventName(p.Packet), encodedSize(p.Text, p.Attachments), n)
 }

@@ -352,6 +352,12 @@ func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.op().T
 // Emit broadcasts an event to every socket of the namespace.
 func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }
 
+// EmitContext broadcasts an event to every socket of the namespace, with a
+// context for the server's hooks; see [BroadcastOperator.EmitContext].
+func (n *Namespace) EmitContext(ctx context.Context, event string, args ...any) error {
+	return n.op().EmitContext(ctx, event, args...)
+}
+
 // EmitWithAck broadcasts an event and collects every client's
 // acknowledgement; see [BroadcastOperator.EmitWithAck].
 func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {

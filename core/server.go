@@ -176,6 +176,12 @@ func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]
 // Emit broadcasts an event to every socket of the main namespace.
 func (s *Server) Emit(event string, args ...any) error { return s.main.Emit(event, args...) }
 
+// EmitContext broadcasts an event to every socket of the main namespace,
+// with a context for the server's hooks; see [BroadcastOperator.EmitContext].
+func (s *Server) EmitContext(ctx context.Context, event string, args ...any) error {
+	return s.main.EmitContext(ctx, event, args...)
+}
+
 // FetchSockets returns handles on the main namespace's sockets.
 func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 	return s.main.FetchSockets(ctx)

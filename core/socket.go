@@ -242,14 +242,27 @@ var reserved = map[string]bool{
 // Emit sends an event to this socket's client. It returns once the packet is
 // queued; it fails when the socket is disconnected or its queue is full.
 func (s *Socket) Emit(event string, args ...any) error {
-	_, err := s.emit(event, args, false, nil)
+	_, err := s.emit(context.Background(), event, args, false, nil)
 	return err
 }
 
-// emit queues an event; with ack it returns the ack id it registered.
-func (s *Socket) emit(event string, args []any, volatile bool, ack adapter.AckFunc) (uint64, error) {
+// EmitContext is Emit with a context for the server's hooks
+// ([Hooks].OnEventOut): pass the event's context ([Event.Context]) from a
+// handler, and the send joins the handler's trace. ctx does not bound the
+// call, which never waits.
+func (s *Socket) EmitContext(ctx context.Context, event string, args ...any) error {
+	_, err := s.emit(ctx, event, args, false, nil)
+	return err
+}
+
+// emit queues an event; with ack it returns the ack id it registered. ctx
+// goes to the OnEventOut hook.
+func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bool, ack adapter.AckFunc) (uint64, error) {
 	if reserved[event] {
 		return 0, fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	if !s.Connected() {
 		return 0, ErrDisconnected
@@ -276,21 +289,22 @@ func (s *Socket) emit(event string, args []any, volatile bool, ack adapter.AckFu
 		return 0, err
 	}
 	if h := s.nsp.srv.opts.Hooks.OnEventOut; h != nil {
-		h(s.nsp.name, event, encodedSize(text, att), 1)
+		h(ctx, s.nsp.name, event, encodedSize(text, att), 1)
 	}
 	return p.ID, nil
 }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement,
 // until ctx is done. It returns ErrAckTimeout when ctx's deadline passed,
-// ErrDisconnected when the socket disconnected first.
+// ErrDisconnected when the socket disconnected first. ctx also goes to the
+// server's hooks, as with EmitContext.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
 	return s.emitWithAck(ctx, event, args, false)
 }
 
 func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, volatile bool) (*Args, error) {
 	ch := make(chan *parser.Packet, 1)
-	id, err := s.emit(event, args, volatile, func(p *parser.Packet) {
+	id, err := s.emit(ctx, event, args, volatile, func(p *parser.Packet) {
 		select {
 		case ch <- p:
 		default:
@@ -342,7 +356,14 @@ func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
 
 // Emit sends an event with e's flags.
 func (e Emitter) Emit(event string, args ...any) error {
-	_, err := e.s.emit(event, args, e.volatile, nil)
+	_, err := e.s.emit(context.Background(), event, args, e.volatile, nil)
+	return err
+}
+
+// EmitContext sends an event with e's flags and ctx for the server's hooks;
+// see [Socket.EmitContext].
+func (e Emitter) EmitContext(ctx context.Context, event string, args ...any) error {
+	_, err := e.s.emit(ctx, event, args, e.volatile, nil)
 	return err
 }
 

@@ -645,7 +645,7 @@ func TestHooks(t *testing.T) {
 		OnConnectError: func(nsp string, err error) { events <- "refused " + nsp + ": " + err.Error() },
 		OnDisconnect:   func(s *core.Socket, reason string) { events <- "disconnect " + reason },
 		OnEventIn:      func(s *core.Socket, event string, size int) { events <- fmt.Sprintf("in %s %d", event, size) },
-		OnEventOut: func(nsp, event string, size, targets int) {
+		OnEventOut: func(_ context.Context, nsp, event string, size, targets int) {
 			events <- fmt.Sprintf("out %s %s %d x%d", nsp, event, size, targets)
 		},
 	}

@@ -36,6 +36,12 @@ type BroadcastOptions struct {
 	Rooms  []Room
 	Except []Room
 	Flags  BroadcastFlags
+	// Context is the context of the call that made a broadcast, or nil. It
+	// carries values for observers (the trace span of the handler that
+	// emitted): Memory hands it to its namespace's observer with the local
+	// delivery; it does not travel to other servers, and its cancellation
+	// does not stop a broadcast.
+	Context context.Context
 }
 
 // EncodedPacket is a packet encoded once for many sockets: the text frame

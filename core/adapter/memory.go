@@ -207,15 +207,16 @@ func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 		}
 	})
 	if o, ok := m.nsp.(broadcastObserver); ok {
-		o.Broadcasted(enc, n)
+		o.Broadcasted(opts.Context, enc, n)
 	}
 	return nil
 }
 
 // broadcastObserver is what a Namespace may implement to learn of each
-// broadcast delivered locally (for metrics).
+// broadcast delivered locally (for metrics and tracing), with its
+// BroadcastOptions.Context.
 type broadcastObserver interface {
-	Broadcasted(p *EncodedPacket, n int)
+	Broadcasted(ctx context.Context, p *EncodedPacket, n int)
 }
 
 // BroadcastWithAck gives p a fresh ack id, encodes it once and delivers it to
@@ -238,6 +239,9 @@ func (m *Memory) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, clien
 			}
 		}
 	})
+	if o, ok := m.nsp.(broadcastObserver); ok {
+		o.Broadcasted(opts.Context, enc, n)
+	}
 	clientCount(n)
 	return nil
 }
