@@ -136,6 +136,73 @@ func ExampleRateLimit() {
 	// [{"error":"rate limit exceeded"}]
 }
 
+func ExampleLimitEvents() {
+	srv := core.NewServer(&core.Options{ConnectionStateRecovery: &core.ConnectionStateRecovery{}})
+	// On the namespace rather than with Use, so that the sockets connection
+	// state recovery restores (which skip connect middlewares) are limited
+	// too.
+	srv.UseEvents(middleware.LimitEvents(middleware.RateLimitOptions{
+		PerSocket: middleware.Limit{Rate: 1.0 / 60, Burst: 2},
+	}))
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("report", func(s *core.Socket, e *core.Event) error { return e.Ack("thanks") })
+	})
+	ts := exampleServe(srv)
+	defer ts.stop()
+	c := ts.dial()
+
+	fmt.Println(c.connect(nil))
+	for i := 0; i < 3; i++ {
+		fmt.Println(c.ask("report"))
+	}
+	// Output:
+	// connected
+	// ["thanks"]
+	// ["thanks"]
+	// [{"error":"rate limit exceeded"}]
+}
+
+func ExampleLogEvents() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		// Leave out what changes from run to run.
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "sid", "remote_addr", "duration":
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	srv := core.NewServer(&core.Options{ConnectionStateRecovery: &core.ConnectionStateRecovery{}})
+	// Logging logs connects and disconnects; LogEvents logs the events of
+	// every socket, restored ones included. Each event is logged once.
+	srv.Use(middleware.Logging(logger))
+	srv.UseEvents(middleware.LogEvents(middleware.LoggingOptions{Logger: logger}))
+	gone := make(chan struct{})
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("hello", func(s *core.Socket, e *core.Event) error { return e.Ack() })
+		s.On("bye", func(s *core.Socket, e *core.Event) error {
+			s.Disconnect(false)
+			return nil
+		})
+		s.OnDisconnect(func(*core.Socket, string) { close(gone) })
+	})
+	ts := exampleServe(srv)
+	defer ts.stop()
+	c := ts.dial()
+
+	c.connect(nil)
+	c.ask("hello")
+	c.emit("bye")
+	<-gone // Logging's disconnect handler, added first, has run
+	// Output:
+	// level=INFO msg="socket.io: connect" nsp=/ transport=websocket
+	// level=DEBUG msg="socket.io: event in" nsp=/ event=hello ack=true
+	// level=DEBUG msg="socket.io: event in" nsp=/ event=bye ack=false
+	// level=INFO msg="socket.io: disconnect" nsp=/ reason="server namespace disconnect"
+}
+
 // Move is a payload that checks itself.
 type Move struct {
 	X, Y int

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -8,7 +9,10 @@ import (
 	"github.com/gosio/gosio/core"
 )
 
-// LoggingOptions configure [LoggingWith]. The zero value works.
+// LoggingOptions configure [LoggingWith] and [LogEvents] (which uses Logger
+// and Payloads only). The zero value works. The options are read once, by
+// the call they are given to; RequestID is called concurrently, from the
+// handlers of many sockets.
 type LoggingOptions struct {
 	// Logger receives the records. Default slog.Default().
 	Logger *slog.Logger
@@ -45,10 +49,16 @@ func Logging(logger *slog.Logger) core.ConnectMiddleware {
 //   - "socket.io: event error" (Warn) with event and err when the rest of
 //     the event chain returns an error.
 //
-// Records are logged with the socket's context, so a handler that reads
-// trace or request values from it (an OpenTelemetry bridge) finds them.
-// Put Logging first among the connect middlewares: it sees refusals from
-// those after it, and its event middleware wraps theirs.
+// Records are logged with the socket's context, and those of events with
+// the event's ([core.Event.Context]), so that a handler that reads trace or
+// request values from it (an OpenTelemetry bridge) finds them. Put Logging
+// first among the connect middlewares: it sees refusals from those after
+// it, and its event middleware wraps theirs.
+//
+// Sockets restored by connection state recovery skip connect middlewares:
+// Logging logs neither their events nor their disconnects. With recovery on,
+// add [LogEvents] to the namespace with UseEvents; an event is logged once
+// even when both see it.
 //
 // The returned middleware is safe for concurrent use.
 func LoggingWith(opts LoggingOptions) core.ConnectMiddleware {
@@ -73,7 +83,7 @@ func LoggingWith(opts LoggingOptions) core.ConnectMiddleware {
 			ctx := s.Context()
 			l := logger.With("sid", s.ID(), "nsp", s.Namespace().Name())
 			start := time.Now()
-			s.Use(logEvents(l, payloads))
+			s.Use(logEvents(func(*core.Socket) *slog.Logger { return l }, payloads))
 			s.OnAnyOutgoing(func(s *core.Socket, event string, args []any) {
 				if !l.Enabled(ctx, slog.LevelDebug) {
 					return
@@ -102,11 +112,57 @@ func LoggingWith(opts LoggingOptions) core.ConnectMiddleware {
 	}
 }
 
-// logEvents is the event half of LoggingWith.
-func logEvents(l *slog.Logger, payloads bool) core.EventMiddleware {
+// LogEvents returns an event middleware that logs the events of every
+// socket, for a namespace's UseEvents, sockets restored by connection state
+// recovery included (they skip connect middlewares, [Logging] among them).
+// Its records are those of Logging's events in: "socket.io: event in"
+// (Debug) with sid, nsp, event and ack (and args when opts.Payloads is
+// set), and "socket.io: event error" (Warn) with err when the rest of the
+// chain returns an error; they are logged with the event's context.
+//
+// Used with Logging, which logs connects and disconnects, each event is
+// logged once, by the outermost of the two (LogEvents, as UseEvents puts a
+// namespace's event middlewares outside a socket's):
+//
+//	io.Use(middleware.Logging(logger))
+//	io.UseEvents(middleware.LogEvents(middleware.LoggingOptions{Logger: logger}))
+//
+// The returned middleware is safe for concurrent use.
+func LogEvents(opts LoggingOptions) core.EventMiddleware {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	// key, of an unexported type, keeps each socket's logger with the
+	// socket: one With per socket, not per event.
+	key := &socketLogger{}
+	return logEvents(func(s *core.Socket) *slog.Logger {
+		if l, ok := core.Value[*slog.Logger](s, key); ok {
+			return l
+		}
+		l := logger.With("sid", s.ID(), "nsp", s.Namespace().Name())
+		s.SetValue(key, l)
+		return l
+	}, opts.Payloads)
+}
+
+// socketLogger is the type of the socket value keys of LogEvents.
+type socketLogger struct{ _ byte }
+
+// loggedKey marks the context of an event that a logging middleware logs,
+// so that the logging middlewares inside leave it alone.
+type loggedKey struct{}
+
+// logEvents is the event half of Logging and LogEvents: it logs the events
+// it sees with the logger of their socket, unless an outer one did.
+func logEvents(logger func(s *core.Socket) *slog.Logger, payloads bool) core.EventMiddleware {
 	return func(next core.EventHandler) core.EventHandler {
 		return func(s *core.Socket, e *core.Event) error {
-			ctx := s.Context()
+			ctx := e.Context()
+			if ctx.Value(loggedKey{}) != nil {
+				return next(s, e)
+			}
+			l := logger(s)
 			if l.Enabled(ctx, slog.LevelDebug) {
 				if payloads {
 					l.DebugContext(ctx, "socket.io: event in", "event", e.Name, "ack", e.HasAck(), "args", rawArgs(e))
@@ -114,7 +170,7 @@ func logEvents(l *slog.Logger, payloads bool) core.EventMiddleware {
 					l.DebugContext(ctx, "socket.io: event in", "event", e.Name, "ack", e.HasAck())
 				}
 			}
-			err := next(s, e)
+			err := next(s, e.WithContext(context.WithValue(ctx, loggedKey{}, true)))
 			if err != nil {
 				l.WarnContext(ctx, "socket.io: event error", "event", e.Name, "err", err)
 			}

@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -217,5 +218,99 @@ func TestLoggingRequestIDAndRefusals(t *testing.T) {
 			}
 			checkRecord(t, logs.next(t, msg), tc.want)
 		})
+	}
+}
+
+// tagKey marks the event contexts of the tests.
+type tagKey struct{}
+
+// tagHandler adds the tag an event's context carries to the record.
+type tagHandler struct{ slog.Handler }
+
+func (h tagHandler) Handle(ctx context.Context, r slog.Record) error {
+	if tag, ok := ctx.Value(tagKey{}).(string); ok {
+		r.AddAttrs(slog.String("tag", tag))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h tagHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return tagHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h tagHandler) WithGroup(name string) slog.Handler { return tagHandler{h.Handler.WithGroup(name)} }
+
+// LogEvents logs the events of every socket, a recovered one included, with
+// the event's context; with Logging on the same sockets each event is
+// logged once.
+func TestLogEvents(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+		OnError:                 func(*core.Socket, error) {},
+	})
+	logs := make(logRecords, 64)
+	logger := slog.New(tagHandler{slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	srv.Use(middleware.Logging(logger))
+	srv.UseEvents(
+		func(next core.EventHandler) core.EventHandler { // what a tracing middleware does
+			return func(s *core.Socket, e *core.Event) error {
+				return next(s, e.WithContext(context.WithValue(e.Context(), tagKey{}, "t-"+e.Name)))
+			}
+		},
+		middleware.LogEvents(middleware.LoggingOptions{Logger: logger, Payloads: true}),
+	)
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("echo", func(s *core.Socket, e *core.Event) error { return e.Ack() })
+		s.On("fail", func(*core.Socket, *core.Event) error { return errors.New("nope") })
+	})
+
+	c := siotest.Dial(t, url, nil)
+	p := c.Connect("/", nil)
+	var first struct{ SID, PID string }
+	if err := json.Unmarshal(p.Raw, &first); err != nil || first.PID == "" {
+		t.Fatalf("CONNECT %s: %v", p.Raw, err)
+	}
+	c.Emit("/", 1, "echo", "hi")
+	c.ExpectAck(1)
+	c.Emit("/", -1, "fail")
+	c.Close()
+	recs := logs.until(t, "socket.io: disconnect")
+
+	c2 := siotest.Dial(t, url, nil)
+	p = c2.Connect("/", map[string]string{"pid": first.PID})
+	var again struct{ SID string }
+	if err := json.Unmarshal(p.Raw, &again); err != nil || again.SID != first.SID {
+		t.Fatalf("not recovered: %s", p.Raw)
+	}
+	c2.Emit("/", 2, "echo", "again")
+	c2.ExpectAck(2)
+	c2.Emit("/", -1, "fail")
+	recs = append(recs, logs.until(t, "socket.io: event error")...)
+
+	want := []string{
+		"INFO socket.io: connect tag=<nil>",
+		`DEBUG socket.io: event in event=echo ack=true args=["hi"] tag=t-echo`,
+		"DEBUG socket.io: event in event=fail ack=false tag=t-fail",
+		"WARN socket.io: event error event=fail err=nope tag=t-fail",
+		"INFO socket.io: disconnect reason=transport close tag=<nil>",
+		// The recovered socket: no connect record (Logging does not see
+		// it), its events still logged.
+		`DEBUG socket.io: event in event=echo ack=true args=["again"] tag=t-echo`,
+		"DEBUG socket.io: event in event=fail ack=false tag=t-fail",
+		"WARN socket.io: event error event=fail err=nope tag=t-fail",
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("got %d records, want %d: %v", len(recs), len(want), recs)
+	}
+	for i, w := range want {
+		if recs[i]["sid"] != first.SID || recs[i]["nsp"] != "/" {
+			t.Errorf("record %d: sid %v nsp %v, want %s /", i, recs[i]["sid"], recs[i]["nsp"], first.SID)
+		}
+		checkRecord(t, recs[i], w)
+	}
+	c2.ExpectNothing(20 * time.Millisecond)
+	if n := len(logs); n != 0 {
+		t.Errorf("%d more records: an event logged twice?", n)
 	}
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // ErrRateLimited is the error a client gets in its acknowledgement, as
-// {"error": "rate limit exceeded"}, for an event [RateLimit] dropped.
+// {"error": "rate limit exceeded"}, for an event [RateLimit] or
+// [LimitEvents] dropped.
 var ErrRateLimited = errors.New("rate limit exceeded")
 
 // Limit is a token bucket: Rate events a second on average, with bursts of
@@ -37,7 +38,8 @@ func (l Limit) fillTime() time.Duration {
 	return time.Duration(float64(l.Burst) / l.Rate * float64(time.Second))
 }
 
-// LimitAction is what [RateLimit] does with an event over the limit.
+// LimitAction is what [RateLimit] and [LimitEvents] do with an event over
+// the limit.
 type LimitAction int
 
 const (
@@ -51,8 +53,11 @@ const (
 	LimitDisconnect
 )
 
-// RateLimitOptions configure [RateLimit]. At least one of PerSocket and
-// PerIP must have a Rate; the zero value of every other field works.
+// RateLimitOptions configure [RateLimit] and [LimitEvents]. At least one
+// of PerSocket and PerIP must have a Rate; the zero value of every other
+// field works. The options are read once, by the call they are given to;
+// the functions they hold are called concurrently, from the handlers of
+// many sockets.
 type RateLimitOptions struct {
 	// PerSocket limits the events of each socket.
 	PerSocket Limit
@@ -86,75 +91,144 @@ type RateLimitOptions struct {
 //
 // The event middleware is added before the rest of the connect chain runs,
 // so it runs before the event middlewares and handlers added after it.
+// Sockets restored by connection state recovery skip connect middlewares,
+// and so escape RateLimit: with recovery on, use [LimitEvents].
+//
 // RateLimit panics when no Rate is set or a Rate or Burst is negative.
 // Per-address state is bounded by MaxIPs and needs no goroutine. The
 // returned middleware is safe for concurrent use.
 func RateLimit(opts RateLimitOptions) core.ConnectMiddleware {
+	l := newLimiter(opts)
+	return func(next core.ConnectHandler) core.ConnectHandler {
+		return func(s *core.Socket) error {
+			st := l.socketLimit(s)
+			s.Use(func(next core.EventHandler) core.EventHandler {
+				return func(s *core.Socket, e *core.Event) error {
+					return l.handle(st, next, s, e)
+				}
+			})
+			return next(s)
+		}
+	}
+}
+
+// LimitEvents returns an event middleware that limits the events of every
+// socket as [RateLimit] does, with the same options, for a namespace's
+// UseEvents: it covers the sockets that connection state recovery restores
+// too, which skip connect middlewares.
+//
+//	io.UseEvents(middleware.LimitEvents(opts))
+//
+// A socket's bucket is made with its first event and kept with the socket
+// (see [core.Socket.SetValue]); a restored socket starts with a full one,
+// as a new socket does, while its address's bucket carries on. Each call of
+// LimitEvents has buckets of its own, shared by the namespaces it is used
+// on. LimitEvents panics as RateLimit does; the returned middleware is safe
+// for concurrent use.
+func LimitEvents(opts RateLimitOptions) core.EventMiddleware {
+	l := newLimiter(opts)
+	return func(next core.EventHandler) core.EventHandler {
+		return func(s *core.Socket, e *core.Event) error {
+			// l, of an unexported type, is the key of the socket's state.
+			st, ok := core.Value[*socketLimit](s, l)
+			if !ok {
+				st = l.socketLimit(s)
+				s.SetValue(l, st)
+			}
+			return l.handle(st, next, s, e)
+		}
+	}
+}
+
+// limiter is the state RateLimit and LimitEvents share between sockets:
+// the options with their defaults and the per-address buckets. It is safe
+// for concurrent use.
+type limiter struct {
+	perSocket Limit
+	ips       *ipBuckets // nil without PerIP
+	now       func() time.Time
+	key       func(*core.Socket) string
+	action    LimitAction
+	onLimit   func(*core.Socket, *core.Event)
+}
+
+// newLimiter checks opts and fills in the defaults; it panics on bad
+// options.
+func newLimiter(opts RateLimitOptions) *limiter {
 	if opts.PerSocket.Rate < 0 || opts.PerIP.Rate < 0 || opts.PerSocket.Burst < 0 || opts.PerIP.Burst < 0 {
 		panic("middleware: negative rate limit")
 	}
 	if opts.PerSocket.Rate == 0 && opts.PerIP.Rate == 0 {
 		panic("middleware: RateLimitOptions sets no Rate")
 	}
-	perSocket := opts.PerSocket.withDefaults()
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	l := &limiter{
+		perSocket: opts.PerSocket.withDefaults(),
+		now:       opts.Now,
+		key:       opts.Key,
+		action:    opts.Action,
+		onLimit:   opts.OnLimit,
 	}
-	key := opts.Key
-	if key == nil {
-		key = remoteHost
+	if l.now == nil {
+		l.now = time.Now
 	}
-	var ips *ipBuckets
+	if l.key == nil {
+		l.key = remoteHost
+	}
 	if opts.PerIP.Rate > 0 {
 		maxIPs := opts.MaxIPs
 		if maxIPs <= 0 {
 			maxIPs = 10000
 		}
-		ips = newIPBuckets(opts.PerIP.withDefaults(), maxIPs)
+		l.ips = newIPBuckets(opts.PerIP.withDefaults(), maxIPs)
 	}
-	action, onLimit := opts.Action, opts.OnLimit
-	return func(next core.ConnectHandler) core.ConnectHandler {
-		return func(s *core.Socket) error {
-			var own *bucket
-			if perSocket.Rate > 0 {
-				own = &bucket{}
-			}
-			var ip string
-			if ips != nil {
-				ip = key(s)
-			}
-			s.Use(func(next core.EventHandler) core.EventHandler {
-				return func(s *core.Socket, e *core.Event) error {
-					t := now()
-					ok := true
-					if own != nil {
-						ok = own.ready(perSocket, t)
-					}
-					if ok && ips != nil {
-						ok = ips.take(ip, t)
-					}
-					if !ok {
-						if onLimit != nil {
-							onLimit(s, e)
-						}
-						if e.HasAck() {
-							_ = e.Ack(map[string]string{"error": ErrRateLimited.Error()})
-						}
-						if action == LimitDisconnect {
-							s.Disconnect(false)
-						}
-						return nil
-					}
-					if own != nil {
-						own.take()
-					}
-					return next(s, e)
-				}
-			})
-			return next(s)
+	return l
+}
+
+// socketLimit is one socket's limiting state: its own bucket and its
+// address. Only the socket's handler goroutine uses it.
+type socketLimit struct {
+	own *bucket // nil without PerSocket
+	ip  string
+}
+
+func (l *limiter) socketLimit(s *core.Socket) *socketLimit {
+	st := &socketLimit{}
+	if l.perSocket.Rate > 0 {
+		st.own = &bucket{}
+	}
+	if l.ips != nil {
+		st.ip = l.key(s)
+	}
+	return st
+}
+
+// handle hands e to next when st's buckets each hold a token (and takes
+// them), or applies the limit's action.
+func (l *limiter) handle(st *socketLimit, next core.EventHandler, s *core.Socket, e *core.Event) error {
+	t := l.now()
+	ok := true
+	if st.own != nil {
+		ok = st.own.ready(l.perSocket, t)
+	}
+	if ok && l.ips != nil {
+		ok = l.ips.take(st.ip, t)
+	}
+	if !ok {
+		if l.onLimit != nil {
+			l.onLimit(s, e)
 		}
+		if e.HasAck() {
+			_ = e.Ack(map[string]string{"error": ErrRateLimited.Error()})
+		}
+		if l.action == LimitDisconnect {
+			s.Disconnect(false)
+		}
+		return nil
 	}
+	if st.own != nil {
+		st.own.take()
+	}
+	return next(s, e)
 }
 
 // remoteHost is the host part of the handshake's remote address.

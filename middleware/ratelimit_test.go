@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"testing"
@@ -86,63 +87,73 @@ func TestRateLimit(t *testing.T) {
 			limits: 2,
 		},
 	}
+	// Both forms share their implementation and must behave the same.
+	forms := map[string]func(*core.Server, middleware.RateLimitOptions){
+		"RateLimit": func(srv *core.Server, o middleware.RateLimitOptions) { srv.Use(middleware.RateLimit(o)) },
+		"LimitEvents": func(srv *core.Server, o middleware.RateLimitOptions) {
+			srv.UseEvents(middleware.LimitEvents(o))
+		},
+	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv, url := newServer(t, nil)
-			clock := newFakeClock()
-			onLimit := make(chan string, 16)
-			tc.opts.Now = clock.Now
-			tc.opts.OnLimit = func(s *core.Socket, e *core.Event) { onLimit <- e.Name }
-			srv.Use(middleware.RateLimit(tc.opts))
-			srv.OnConnection(func(s *core.Socket) {
-				n := 0
-				s.On("ev", func(s *core.Socket, e *core.Event) error {
-					n++
-					return e.Ack(n)
+		for form, install := range forms {
+			t.Run(form+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				srv, url := newServer(t, nil)
+				clock := newFakeClock()
+				onLimit := make(chan string, 16)
+				opts := tc.opts
+				opts.Now = clock.Now
+				opts.OnLimit = func(s *core.Socket, e *core.Event) { onLimit <- e.Name }
+				install(srv, opts)
+				srv.OnConnection(func(s *core.Socket) {
+					n := 0
+					s.On("ev", func(s *core.Socket, e *core.Event) error {
+						n++
+						return e.Ack(n)
+					})
 				})
+				clients := make([]*siotest.Client, len(tc.clients))
+				for i, h := range tc.clients {
+					clients[i] = siotest.Dial(t, url, h)
+					clients[i].MustConnect("/", nil)
+				}
+				limits := 0
+				for i, st := range tc.steps {
+					clock.Advance(st.advance)
+					c := clients[st.client]
+					if st.noAck {
+						// Nothing comes back: wait until it is dropped.
+						c.Emit("/", -1, "ev")
+						recv(t, onLimit)
+						limits++
+						continue
+					}
+					c.Emit("/", i, "ev")
+					want := limited
+					if st.want > 0 {
+						want = []any{float64(st.want)}
+					}
+					if got := c.ExpectAck(uint64(i)); !reflect.DeepEqual(got, want) {
+						t.Fatalf("step %d: ack %v, want %v", i, got, want)
+					}
+					// OnLimit runs before the ack is sent.
+					select {
+					case name := <-onLimit:
+						if st.want > 0 || name != "ev" {
+							t.Fatalf("step %d: OnLimit(%q) for an event let through", i, name)
+						}
+						limits++
+					default:
+						if st.want == 0 {
+							t.Fatalf("step %d: no OnLimit for a dropped event", i)
+						}
+					}
+				}
+				if limits != tc.limits {
+					t.Errorf("OnLimit called %d times, want %d", limits, tc.limits)
+				}
 			})
-			clients := make([]*siotest.Client, len(tc.clients))
-			for i, h := range tc.clients {
-				clients[i] = siotest.Dial(t, url, h)
-				clients[i].MustConnect("/", nil)
-			}
-			limits := 0
-			for i, st := range tc.steps {
-				clock.Advance(st.advance)
-				c := clients[st.client]
-				if st.noAck {
-					// Nothing comes back: wait until it is dropped.
-					c.Emit("/", -1, "ev")
-					recv(t, onLimit)
-					limits++
-					continue
-				}
-				c.Emit("/", i, "ev")
-				want := limited
-				if st.want > 0 {
-					want = []any{float64(st.want)}
-				}
-				if got := c.ExpectAck(uint64(i)); !reflect.DeepEqual(got, want) {
-					t.Fatalf("step %d: ack %v, want %v", i, got, want)
-				}
-				// OnLimit runs before the ack is sent.
-				select {
-				case name := <-onLimit:
-					if st.want > 0 || name != "ev" {
-						t.Fatalf("step %d: OnLimit(%q) for an event let through", i, name)
-					}
-					limits++
-				default:
-					if st.want == 0 {
-						t.Fatalf("step %d: no OnLimit for a dropped event", i)
-					}
-				}
-			}
-			if limits != tc.limits {
-				t.Errorf("OnLimit called %d times, want %d", limits, tc.limits)
-			}
-		})
+		}
 	}
 }
 
@@ -190,14 +201,84 @@ func TestRateLimitPanicsOnBadOptions(t *testing.T) {
 		"negative rate":  {PerSocket: middleware.Limit{Rate: -1}},
 		"negative burst": {PerIP: middleware.Limit{Rate: 1, Burst: -1}},
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			defer func() {
-				if recover() == nil {
-					t.Error("no panic")
-				}
-			}()
-			middleware.RateLimit(opts)
+		for form, build := range map[string]func(middleware.RateLimitOptions){
+			"RateLimit":   func(o middleware.RateLimitOptions) { middleware.RateLimit(o) },
+			"LimitEvents": func(o middleware.RateLimitOptions) { middleware.LimitEvents(o) },
+		} {
+			t.Run(form+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				defer func() {
+					if recover() == nil {
+						t.Error("no panic")
+					}
+				}()
+				build(opts)
+			})
+		}
+	}
+}
+
+// LimitEvents limits the events of a socket that connection state recovery
+// restored, which skips connect middlewares: the address's bucket carries
+// on across the reconnection, and LimitDisconnect still disconnects.
+func TestLimitEventsCoversRecoveredSockets(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{ConnectionStateRecovery: &core.ConnectionStateRecovery{}})
+	clock := newFakeClock()
+	srv.UseEvents(middleware.LimitEvents(middleware.RateLimitOptions{
+		PerSocket: middleware.Limit{Rate: 1, Burst: 10},
+		PerIP:     middleware.Limit{Rate: 1, Burst: 3},
+		Action:    middleware.LimitDisconnect,
+		Now:       clock.Now,
+	}))
+	reasons := make(chan string, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		n := 0
+		s.On("ev", func(s *core.Socket, e *core.Event) error {
+			n++
+			return e.Ack(n)
 		})
+		s.OnDisconnect(func(_ *core.Socket, reason string) { reasons <- reason })
+	})
+	ask := func(c *siotest.Client, id int) []any {
+		t.Helper()
+		c.Emit("/", id, "ev")
+		return c.ExpectAck(uint64(id))
+	}
+
+	c := siotest.Dial(t, url, nil)
+	p := c.Connect("/", nil)
+	var first struct{ SID, PID string }
+	if err := json.Unmarshal(p.Raw, &first); err != nil || first.PID == "" {
+		t.Fatalf("CONNECT %s: %v", p.Raw, err)
+	}
+	for id := 1; id <= 2; id++ {
+		if got := ask(c, id); !reflect.DeepEqual(got, []any{float64(id)}) {
+			t.Fatalf("event %d: ack %v", id, got)
+		}
+	}
+	c.Close()
+	if r := recv(t, reasons); r != core.ReasonTransportClose {
+		t.Fatalf("reason %q", r)
+	}
+
+	c2 := siotest.Dial(t, url, nil)
+	p = c2.Connect("/", map[string]string{"pid": first.PID})
+	var again struct{ SID string }
+	if err := json.Unmarshal(p.Raw, &again); err != nil || again.SID != first.SID {
+		t.Fatalf("not recovered: %s", p.Raw)
+	}
+	// The connection handler ran again: the handler's count starts over.
+	if got := ask(c2, 3); !reflect.DeepEqual(got, []any{float64(1)}) {
+		t.Fatalf("third event: ack %v", got)
+	}
+	if got := ask(c2, 4); !reflect.DeepEqual(got, limited) {
+		t.Fatalf("fourth event from the address: ack %v, want %v", got, limited)
+	}
+	if p := c2.Next(); p.Type != parser.Disconnect {
+		t.Fatalf("got %v %s, want DISCONNECT", p.Type, p.Raw)
+	}
+	if r := recv(t, reasons); r != core.ReasonServerNamespaceDisconnect {
+		t.Errorf("reason %q", r)
 	}
 }

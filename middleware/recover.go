@@ -33,7 +33,9 @@ type RecoverOptions struct {
 // Core recovers handler panics too, as a last resort, and reports them to
 // Options.OnError; Recover is the configurable layer to put in front. It
 // covers the event middlewares added after it (with [Events], those of the
-// connect middlewares that follow it), not connect middlewares.
+// connect middlewares that follow it), not connect middlewares. Put it on a
+// namespace with UseEvents to cover the sockets that connection state
+// recovery restores too. Its records are logged with the event's context.
 //
 // The returned middleware is safe for concurrent use.
 func Recover(opts *RecoverOptions) core.EventMiddleware {
@@ -55,7 +57,7 @@ func Recover(opts *RecoverOptions) core.EventMiddleware {
 					return
 				}
 				perr := &core.PanicError{Event: e.Name, Value: v, Stack: debug.Stack()}
-				ctx := s.Context()
+				ctx := e.Context()
 				o.Logger.ErrorContext(ctx, "socket.io: event handler panicked",
 					"sid", s.ID(), "nsp", s.Namespace().Name(), "event", e.Name, "panic", fmt.Sprint(v))
 				o.Logger.DebugContext(ctx, "socket.io: panic stack",

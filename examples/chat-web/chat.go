@@ -62,10 +62,14 @@ func NewServer(user func(s *core.Socket) string) *core.Server {
 		// the same socket, rooms and the messages sent meanwhile.
 		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
 	})
-	io.Use(
-		middleware.Logging(slog.Default()),         // connects and disconnects with reasons
-		middleware.Events(middleware.Recover(nil)), // a panicking handler answers an error ack
-		middleware.RateLimit(middleware.RateLimitOptions{ // chatty clients get an error ack
+	io.Use(middleware.Logging(slog.Default())) // connects and disconnects with reasons
+	// Event middlewares go on the namespace: a socket that connection state
+	// recovery restores skips the connect middlewares, and would escape
+	// event middlewares that a connect middleware installs.
+	io.UseEvents(
+		middleware.LogEvents(middleware.LoggingOptions{}), // events (at Debug) and handler errors
+		middleware.Recover(nil),                           // a panicking handler answers an error ack
+		middleware.LimitEvents(middleware.RateLimitOptions{ // chatty clients get an error ack
 			PerSocket: middleware.Limit{Rate: 5, Burst: 20},
 		}),
 	)
