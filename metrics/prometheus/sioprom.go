@@ -1,7 +1,9 @@
 package sioprom
 
 import (
+	"context"
 	"errors"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gosio/gosio/core"
@@ -170,7 +172,7 @@ func (m *Metrics) Hooks() core.Hooks {
 			m.eventsReceived.WithLabelValues(ev, nsp).Inc()
 			m.bytesReceived.WithLabelValues(ev, nsp).Add(float64(size))
 		},
-		OnEventOut: func(nsp, event string, size, targets int) {
+		OnEventOut: func(_ context.Context, nsp, event string, size, targets int) {
 			if targets <= 0 {
 				return
 			}
@@ -210,11 +212,11 @@ func (m *Metrics) Wrap(next core.Hooks) core.Hooks {
 			}
 			h.OnEventIn(s, event, size)
 		},
-		OnEventOut: func(nsp, event string, size, targets int) {
+		OnEventOut: func(ctx context.Context, nsp, event string, size, targets int) {
 			if next.OnEventOut != nil {
-				next.OnEventOut(nsp, event, size, targets)
+				next.OnEventOut(ctx, nsp, event, size, targets)
 			}
-			h.OnEventOut(nsp, event, size, targets)
+			h.OnEventOut(ctx, nsp, event, size, targets)
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package sioprom_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -54,7 +55,11 @@ type sizes struct {
 	mu       sync.Mutex
 	in, out  map[string]int
 	refusals []string
+	tagged   int // events out whose context carries a tag
 }
+
+// tagKey marks the context of the events the test emits with one.
+type tagKey struct{}
 
 func (z *sizes) hooks() core.Hooks {
 	return core.Hooks{
@@ -68,8 +73,11 @@ func (z *sizes) hooks() core.Hooks {
 			z.in[event] += size
 			z.mu.Unlock()
 		},
-		OnEventOut: func(_, event string, size, targets int) {
+		OnEventOut: func(ctx context.Context, _, event string, size, targets int) {
 			z.mu.Lock()
+			if ctx.Value(tagKey{}) != nil {
+				z.tagged++
+			}
 			z.out[event] += size * targets
 			z.mu.Unlock()
 		},
@@ -86,7 +94,8 @@ func TestMetrics(t *testing.T) {
 	gone := make(chan string, 1)
 	srv.OnConnection(func(s *core.Socket) {
 		s.On("chat", func(s *core.Socket, e *core.Event) error {
-			return s.Emit("chat", "echo")
+			// Wrap hands the emit's context on to the wrapped hooks.
+			return s.EmitContext(context.WithValue(e.Context(), tagKey{}, true), "chat", "echo")
 		})
 		s.On("typing", func(s *core.Socket, e *core.Event) error { return e.Ack() })
 		s.OnDisconnect(func(_ *core.Socket, reason string) { gone <- reason })
@@ -153,6 +162,9 @@ func TestMetrics(t *testing.T) {
 	}
 	if in["chat"] == 0 || out["chat"] == 0 || out["weather"] == 0 {
 		t.Errorf("sizes not reported: in %v out %v", in, out)
+	}
+	if z.tagged != 2 {
+		t.Errorf("wrapped OnEventOut saw %d tagged contexts, want 2", z.tagged)
 	}
 	if len(z.refusals) != 2 {
 		t.Errorf("wrapped OnConnectError saw %v", z.refusals)

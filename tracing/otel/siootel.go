@@ -2,7 +2,6 @@ package siootel
 
 import (
 	"context"
-	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -37,7 +36,9 @@ var (
 	topicAttr  = DestinationKindKey.String("topic")
 )
 
-// Options configure [Middleware] and [Hooks]. The zero value works.
+// Options configure [TraceEvents], [Middleware] and [Hooks]. The zero value
+// works. They are read when those functions are called; what they return is
+// safe for concurrent use.
 type Options struct {
 	// TracerProvider makes the tracer. Default: otel.GetTracerProvider().
 	TracerProvider trace.TracerProvider
@@ -69,104 +70,87 @@ func set(names []string) map[string]bool {
 	return s
 }
 
-// ctxKey is the socket value key of a socket's event contexts.
-type ctxKey struct{}
-
-// contexts holds the contexts of the events a socket is handling, by event.
-type contexts struct {
-	mu sync.Mutex
-	m  map[*core.Event]context.Context
-}
-
-// Middleware returns a connect middleware that traces the events of every
-// socket it admits: it extracts the parent trace context from the handshake
-// request's headers with the configured propagator, and installs (with
-// [core.Socket.Use]) an event middleware that runs each event's handler
-// inside a CONSUMER span named "receive <namespace>". A handler gets the
-// span's context with [Context]. A handler's error marks the span as
-// failed, and so does a panic.
+// TraceEvents returns an event middleware that runs each event's handler
+// (and the event middlewares inside it) inside a CONSUMER span named
+// "receive <namespace>", and hands them the span's context as the event's
+// context ([core.Event.Context]). The span's parent is the trace context
+// the propagator extracts from the socket's handshake request headers. A
+// handler's error marks the span as failed, and so does a panic.
 //
-// Install it first, so that the spans cover the other event middlewares:
+// Put it on a namespace with UseEvents, first, so that it covers every
+// socket's events (recovered sockets' included) and the other event
+// middlewares:
 //
-//	io.Use(siootel.Middleware(siootel.Options{}))
+//	io.UseEvents(siootel.TraceEvents(siootel.Options{}))
 //
 // It is safe for concurrent use.
-func Middleware(opts Options) core.ConnectMiddleware {
+func TraceEvents(opts Options) core.EventMiddleware {
 	tracer := opts.tracer()
 	prop := opts.Propagator
 	if prop == nil {
 		prop = otel.GetTextMapPropagator()
 	}
 	ignore := set(opts.IgnoreIncoming)
-	return func(next core.ConnectHandler) core.ConnectHandler {
-		return func(s *core.Socket) error {
-			parent := s.Context()
+	return func(next core.EventHandler) core.EventHandler {
+		return func(s *core.Socket, e *core.Event) (err error) {
+			if ignore[e.Name] {
+				return next(s, e)
+			}
+			parent := e.Context()
 			if hs := s.Handshake(); hs != nil && hs.Header != nil {
 				parent = prop.Extract(parent, propagation.HeaderCarrier(hs.Header))
 			}
 			nsp := s.Namespace().Name()
-			name := "receive " + nsp
-			store := &contexts{m: make(map[*core.Event]context.Context)}
-			s.SetValue(ctxKey{}, store)
-			s.Use(func(next core.EventHandler) core.EventHandler {
-				return func(s *core.Socket, e *core.Event) (err error) {
-					if ignore[e.Name] {
-						return next(s, e)
-					}
-					ctx, span := tracer.Start(parent, name,
-						trace.WithSpanKind(trace.SpanKindConsumer),
-						trace.WithAttributes(systemAttr, topicAttr,
-							DestinationKey.String(nsp),
-							OperationKey.String("receive"),
-							EventNameKey.String(e.Name),
-							NamespaceKey.String(nsp)))
-					store.mu.Lock()
-					store.m[e] = ctx
-					store.mu.Unlock()
-					returned := false
-					defer func() {
-						store.mu.Lock()
-						delete(store.m, e)
-						store.mu.Unlock()
-						switch {
-						case !returned:
-							span.SetStatus(codes.Error, "panic")
-						case err != nil:
-							span.RecordError(err)
-							span.SetStatus(codes.Error, err.Error())
-						}
-						span.End()
-					}()
-					err = next(s, e)
-					returned = true
-					return err
+			ctx, span := tracer.Start(parent, "receive "+nsp,
+				trace.WithSpanKind(trace.SpanKindConsumer),
+				trace.WithAttributes(systemAttr, topicAttr,
+					DestinationKey.String(nsp),
+					OperationKey.String("receive"),
+					EventNameKey.String(e.Name),
+					NamespaceKey.String(nsp)))
+			returned := false
+			defer func() {
+				switch {
+				case !returned:
+					span.SetStatus(codes.Error, "panic")
+				case err != nil:
+					span.RecordError(err)
+					span.SetStatus(codes.Error, err.Error())
 				}
-			})
+				span.End()
+			}()
+			err = next(s, e.WithContext(ctx))
+			returned = true
+			return err
+		}
+	}
+}
+
+// Middleware returns a connect middleware that adds [TraceEvents] to every
+// socket it admits, with [core.Socket.Use]. Sockets restored by connection
+// state recovery skip connect middlewares: with recovery on, put
+// TraceEvents on the namespace with UseEvents instead.
+//
+// It is safe for concurrent use.
+func Middleware(opts Options) core.ConnectMiddleware {
+	mw := TraceEvents(opts)
+	return func(next core.ConnectHandler) core.ConnectHandler {
+		return func(s *core.Socket) error {
+			s.Use(mw)
 			return next(s)
 		}
 	}
 }
 
-// Context returns the context of the receive span of e, an event s is
-// handling, for the handler to start child spans and pass on to the calls it
-// makes; like s.Context(), it is cancelled when the socket disconnects.
-// Call it from the handler (or the event middlewares inside
-// [Middleware]) before they return: afterwards, or for a socket [Middleware]
-// did not admit, it returns s.Context(), which carries only the handshake's
-// values. A goroutine the handler starts should be given the context, not
-// call Context itself.
+// Context returns e.Context(): inside [TraceEvents], the context of e's
+// receive span, for the handler to start child spans, to pass on to the
+// calls it makes and to emit with (EmitContext), so that the send spans of
+// [Hooks] are children of the receive span. Like the socket's context, it is
+// cancelled when the socket disconnects.
 //
-// It is safe for concurrent use.
-func Context(s *core.Socket, e *core.Event) context.Context {
-	if store, ok := core.Value[*contexts](s, ctxKey{}); ok {
-		store.mu.Lock()
-		ctx, ok := store.m[e]
-		store.mu.Unlock()
-		if ok {
-			return ctx
-		}
-	}
-	return s.Context()
+// Deprecated: use e.Context().
+func Context(_ *core.Socket, e *core.Event) context.Context {
+	return e.Context()
 }
 
 // Hooks returns server hooks that record a PRODUCER span named
@@ -175,21 +159,23 @@ func Context(s *core.Socket, e *core.Event) context.Context {
 // reached. Set them as [core.Options.Hooks] (combine them with other hooks
 // when there are some).
 //
-// The hooks get no context from core, so these spans have no parent: each
-// is the root of a trace of its own, even when a handler traced by
-// [Middleware] emitted the event. They start and end when the packet is
-// queued. Mind the volume: a server that broadcasts often records a span per
-// broadcast.
+// A span's parent is the span in the context the event was sent with: a
+// handler traced by [TraceEvents] that emits with the event's context
+// (s.EmitContext(e.Context(), ...), s.To(room).EmitContext(...),
+// EmitWithAck(ctx, ...)) gets send spans that are children of its receive
+// span. An event sent with Emit, without a context, or a broadcast that
+// came from another server of a cluster, gets a span that is the root of a
+// trace of its own. Spans start and end when the packet is queued. Mind the
+// volume: a server that broadcasts often records a span per broadcast.
 func Hooks(opts Options) core.Hooks {
 	tracer := opts.tracer()
 	ignore := set(opts.IgnoreOutgoing)
 	return core.Hooks{
-		OnEventOut: func(nsp, event string, size, targets int) {
+		OnEventOut: func(ctx context.Context, nsp, event string, size, targets int) {
 			if ignore[event] {
 				return
 			}
-			_, span := tracer.Start(context.Background(), "send "+nsp,
-				trace.WithNewRoot(),
+			_, span := tracer.Start(ctx, "send "+nsp,
 				trace.WithSpanKind(trace.SpanKindProducer),
 				trace.WithAttributes(systemAttr, topicAttr,
 					DestinationKey.String(nsp),

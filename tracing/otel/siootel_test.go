@@ -2,8 +2,10 @@ package siootel_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integrationtest"
 	siootel "github.com/gosio/gosio/tracing/otel"
 )
 
@@ -67,7 +70,10 @@ func TestReceiveSpans(t *testing.T) {
 	chat.Use(siootel.Middleware(opts))
 	chat.OnConnection(func(s *core.Socket) {
 		s.On("say", func(s *core.Socket, e *core.Event) error {
-			_, span := opts.TracerProvider.Tracer("app").Start(siootel.Context(s, e), "work")
+			if siootel.Context(s, e) != e.Context() {
+				t.Error("siootel.Context is not the event's context")
+			}
+			_, span := opts.TracerProvider.Tracer("app").Start(e.Context(), "work")
 			span.End()
 			return e.Ack("ok")
 		})
@@ -133,6 +139,7 @@ func TestReceiveSpans(t *testing.T) {
 	}
 }
 
+// Without TraceEvents, an event's context is the socket's.
 func TestContextOutsideMiddleware(t *testing.T) {
 	t.Parallel()
 	srv, url := newServer(t, nil)
@@ -190,6 +197,134 @@ func TestSendSpans(t *testing.T) {
 			a["messaging.system"].AsString() != "socket.io" || a["messaging.socket.io.targets"].AsInt64() != 1 ||
 			a["messaging.message.body.size"].AsInt64() <= 0 {
 			t.Errorf("span %d attributes %v", i, s.Attributes())
+		}
+	}
+}
+
+// A handler traced by TraceEvents that emits with its event's context gets
+// send spans that are children of its receive span; an Emit without a
+// context starts a trace of its own.
+func TestSendSpansAreChildrenOfTheReceiveSpan(t *testing.T) {
+	t.Parallel()
+	opts, sr := tracing(t)
+	srv, url := newServer(t, &core.Options{Hooks: siootel.Hooks(opts)})
+	srv.UseEvents(siootel.TraceEvents(opts))
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("order", func(s *core.Socket, e *core.Event) error {
+			ctx := e.Context()
+			if err := s.EmitContext(ctx, "placed"); err != nil {
+				return err
+			}
+			if err := s.Broadcast().EmitContext(ctx, "news"); err != nil {
+				return err
+			}
+			if _, err := s.Timeout(5*time.Second).EmitWithAck(ctx, "confirm"); err != nil {
+				return err
+			}
+			if err := s.Emit("untraced"); err != nil {
+				return err
+			}
+			return e.Ack("ok")
+		})
+	})
+	other := dial(t, url, nil)
+	other.Send("40")
+	other.Expect("40")
+	c := dial(t, url, http.Header{"Traceparent": {"00-" + traceID + "-" + remoteSpan + "-01"}})
+	c.Send("40")
+	c.Expect("40")
+	c.Send(`421["order"]`)
+	c.Expect(`42["placed"]`)
+	c.Expect(`420["confirm"]`)
+	c.Send(`430[]`)
+	c.Expect(`42["untraced"]`)
+	c.Expect(`431["ok"]`)
+	other.Expect(`42["news"]`)
+
+	spans := ended(t, sr, 5)
+	byName := map[string]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		name := s.Name()
+		if name == "send /" {
+			name = attrs(s)["messaging.socket.io.event_name"].AsString()
+		}
+		byName[name] = s
+	}
+	receive := byName["receive /"]
+	if receive == nil {
+		t.Fatalf("no receive span in %v", byName)
+	}
+	if p := receive.Parent(); p.TraceID().String() != traceID || p.SpanID().String() != remoteSpan {
+		t.Errorf("receive span's parent %v, want the handshake's traceparent", p)
+	}
+	for _, ev := range []string{"placed", "news", "confirm"} {
+		s := byName[ev]
+		if s == nil {
+			t.Errorf("no send span for %q", ev)
+			continue
+		}
+		if p := s.Parent(); p.SpanID() != receive.SpanContext().SpanID() || p.TraceID().String() != traceID || p.IsRemote() {
+			t.Errorf("send %q: parent %v, want the receive span", ev, p)
+		}
+		if s.SpanKind() != trace.SpanKindProducer {
+			t.Errorf("send %q: kind %v", ev, s.SpanKind())
+		}
+	}
+	if s := byName["untraced"]; s == nil || s.Parent().IsValid() || s.SpanContext().TraceID().String() == traceID {
+		t.Errorf("an Emit without a context joined a trace: %v", s)
+	}
+}
+
+// TraceEvents on a namespace traces the events of a socket that connection
+// state recovery restored, which skips connect middlewares; its receive
+// spans continue the trace of the handshake that restored it.
+func TestTraceEventsCoversRecoveredSockets(t *testing.T) {
+	t.Parallel()
+	opts, sr := tracing(t)
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+		// A client that stops answering pings is gone after 400ms.
+		Engine: core.EngineOptions{PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond},
+	})
+	srv.UseEvents(siootel.TraceEvents(opts))
+	gone := make(chan string, 1)
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("ping", func(s *core.Socket, e *core.Event) error { return e.Ack("pong") })
+		s.OnDisconnect(func(_ *core.Socket, reason string) { gone <- reason })
+	})
+	const (
+		firstTrace  = "11111111111111111111111111111111"
+		secondTrace = "22222222222222222222222222222222"
+	)
+	traceparent := func(id string) http.Header {
+		return http.Header{"Traceparent": {"00-" + id + "-" + remoteSpan + "-01"}}
+	}
+	c := dial(t, url, traceparent(firstTrace))
+	c.Send("40")
+	var first struct{ SID, PID string }
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(c.Expect("40{"), "40")), &first); err != nil || first.PID == "" {
+		t.Fatalf("CONNECT without a pid: %v", err)
+	}
+	c.Send(`421["ping"]`)
+	c.Expect(`431["pong"]`)
+	// The client stops reading, so stops answering pings.
+	if reason := integrationtest.Recv(t, gone); reason != core.ReasonPingTimeout {
+		t.Fatalf("disconnect reason %q", reason)
+	}
+
+	c2 := dial(t, url, traceparent(secondTrace))
+	c2.Send(`40{"pid":"` + first.PID + `"}`)
+	var again struct{ SID string }
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(c2.Expect("40{"), "40")), &again); err != nil || again.SID != first.SID {
+		t.Fatalf("not recovered: sid %q, want %q (%v)", again.SID, first.SID, err)
+	}
+	c2.Send(`422["ping"]`)
+	c2.Expect(`432["pong"]`)
+
+	spans := ended(t, sr, 2)
+	for i, want := range []string{firstTrace, secondTrace} {
+		if got := spans[i].Parent().TraceID().String(); spans[i].Name() != "receive /" || got != want {
+			t.Errorf("span %d %q: trace %s, want %s", i, spans[i].Name(), got, want)
 		}
 	}
 }
