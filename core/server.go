@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -230,7 +231,10 @@ func (s *Server) Close(ctx context.Context) error {
 	return err
 }
 
-// reportError hands an error to the OnError hook, or logs it.
+// reportError hands an error to the OnError hook, or logs it: a panic at
+// error level with its stack, a payload the client got wrong (a
+// *DecodeError) at debug level, as the client's other protocol errors, and
+// the handlers' own errors at warning level.
 func (s *Server) reportError(sock *Socket, err error) {
 	if s.opts.OnError != nil {
 		s.opts.OnError(sock, err)
@@ -240,7 +244,16 @@ func (s *Server) reportError(sock *Socket, err error) {
 	if sock != nil {
 		attrs = append(attrs, "sid", sock.id, "nsp", sock.nsp.name)
 	}
-	s.opts.Logger.Warn("socket.io: handler error", attrs...)
+	var perr *PanicError
+	var derr *DecodeError
+	switch {
+	case errors.As(err, &perr):
+		s.opts.Logger.Error("socket.io: handler panicked", append(attrs, "stack", string(perr.Stack))...)
+	case errors.As(err, &derr):
+		s.opts.Logger.Debug("socket.io: event refused", attrs...)
+	default:
+		s.opts.Logger.Warn("socket.io: handler error", attrs...)
+	}
 }
 
 // engineHandler is the Server seen by the engine.
