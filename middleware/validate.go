@@ -29,7 +29,9 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("socket.io: event %q: invalid payload: %v", e.Event, e.Err)
 }
 
-func (e *ValidationError) Unwrap() error { return e.Err }
+// Unwrap returns Err as a [*core.DecodeError]: a payload the client got
+// wrong, which the server logs at debug level only (see core.Options.OnError).
+func (e *ValidationError) Unwrap() error { return &core.DecodeError{Event: e.Event, Err: e.Err} }
 
 // Validate decorates an event handler: the event's first argument must
 // decode into a T (binary attachments into []byte fields) and, when T or

@@ -112,6 +112,11 @@ func TestValidate(t *testing.T) {
 			if tc.errIs != nil && !errors.Is(err, tc.errIs) {
 				t.Errorf("reported %v, want it to wrap %v", err, tc.errIs)
 			}
+			// The server logs it as a bad payload (debug level).
+			var de *core.DecodeError
+			if !errors.As(err, &de) || de.Event != tc.event {
+				t.Errorf("reported %v, want it to wrap a *core.DecodeError", err)
+			}
 		})
 	}
 }
