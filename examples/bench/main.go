@@ -9,12 +9,14 @@
 //     plus the microseconds elapsed on the server, then an ack with n when
 //     one was asked for.
 //
-// It listens on 127.0.0.1:$PORT (default 3000) with net/http and exits on
-// SIGTERM or SIGINT. PPROF_ADDR=127.0.0.1:6061 also serves net/http/pprof
-// there.
+// It listens on 127.0.0.1:$PORT (default 3000) with net/http, or with Fiber
+// (-integration fiber), and exits on SIGTERM or SIGINT.
+// PPROF_ADDR=127.0.0.1:6061 also serves net/http/pprof there.
 //
 //	PORT=3100 go run ./bench
 //	SERVERS="node gosio=./examples/bench" ../shared/bench/run.sh   # from the repo root
+//	go build -o bin/bench ./examples/bench &&
+//	  SERVERS="node 'gosio-fiber=cmd:./bin/bench -integration fiber'" ../shared/bench/run.sh
 package main
 
 import (
@@ -32,11 +34,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
+	siofiber "github.com/gosio/gosio/adapters/fiber"
 	"github.com/gosio/gosio/core"
 )
 
 func main() {
-	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp")
+	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp or fiber (native fasthttp)")
 	flag.Parse()
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -129,6 +134,15 @@ func serve(integration, addr string, io *core.Server) (func(context.Context) err
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		return srv.Shutdown, nil
+	case "fiber":
+		app := fiber.New(fiber.Config{DisableStartupMessage: true})
+		siofiber.Mount(app, io)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		go func() { _ = app.Listener(ln) }()
+		return app.ShutdownWithContext, nil
 	}
 	return nil, fmt.Errorf("unknown integration %q", integration)
 }
