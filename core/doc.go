@@ -17,7 +17,10 @@
 //   - [BroadcastOperator]: To/In/Except/Local/Volatile/Timeout selections,
 //     broadcasts with acks, FetchSockets ([RemoteSocket]), SocketsJoin,
 //     SocketsLeave, DisconnectSockets.
-//   - [Args], [Event]: received arguments, decoded into Go types on demand.
+//   - [Args], [Event]: received arguments, decoded into Go types on demand;
+//     the event's context ([Event.Context], [Event.WithContext]) for the
+//     calls and the emits ([Socket.EmitContext]) a handler makes.
+//   - [Hooks]: observe connects, events in and out, for metrics and tracing.
 //   - [Value], [WithValues], [IsHandshake]: the app's HTTP context (the
 //     logged-in user, the session) inside socket handlers.
 //
