@@ -75,10 +75,11 @@ func (w *httpResponse) SetWriteDeadline(t time.Time) error {
 	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
 }
 
-// httpUpgrader upgrades with websocket.Upgrader and runs the connection on a
-// new goroutine, so the request's goroutine (with its grown stack, the
-// request and the response buffers) ends: an idle WebSocket keeps only a
-// small reader goroutine. run tracks itself in the Server.
+// httpUpgrader upgrades with websocket.Upgrader and runs the connection in
+// the request's goroutine. The hijacked connection outlives the handler
+// (connKeeper), so run returns as soon as the session started and the
+// request's goroutine (with its grown stack, the request and the response
+// buffers) ends; the connection's reader runs on goroutines of its own.
 type httpUpgrader struct {
 	up *websocket.Upgrader
 	w  http.ResponseWriter
@@ -90,6 +91,8 @@ func (u *httpUpgrader) Upgrade(h http.Header, run func(c *websocket.Conn)) error
 	if err != nil {
 		return err
 	}
-	go run(c)
+	run(c)
 	return nil
 }
+
+func (u *httpUpgrader) keepsConn() {}

@@ -13,6 +13,10 @@
 //   - transport_polling.go: polling GET (long-poll) and POST.
 //   - transport_websocket.go: the WebSocket reader and on-demand writer, the
 //     upgrade probe.
+//   - wsframe.go: WebSocket framing, both ways (fasthttp/websocket only
+//     answers the upgrade).
+//   - poller_linux.go: the epoll set where idle WebSockets wait without a
+//     goroutine (poller_other.go: none elsewhere).
 //   - bind_nethttp.go, bind_fasthttp.go: Server.ServeHTTP and
 //     Server.ServeFastHTTP, the two stacks' implementations of the hooks.
 //   - codec.go: Packet, EncodePacket, DecodePacket, AppendPayload,
@@ -28,8 +32,10 @@
 // One session has at most one reader (a polling POST at a time, or the
 // WebSocket reader goroutine) and at most one writer (the pending polling GET
 // or a WebSocket writer goroutine that only runs while packets are queued);
-// the heartbeat runs on a timer. An idle WebSocket session therefore holds a
-// single goroutine. Handler calls of one session are serialized.
+// the heartbeat runs on a timer. The WebSocket reader, too, only runs while
+// the client sends: an idle WebSocket session waits in the Server's epoll set
+// (Linux, plain TCP) or else on one goroutine with a fresh stack, and holds no
+// read buffer. Handler calls of one session are serialized.
 //
 // The raw test client in internal/eiotest speaks the same protocol for tests.
 package engine

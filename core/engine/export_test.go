@@ -48,3 +48,6 @@ func Probing(s *Session) bool {
 	defer s.mu.Unlock()
 	return s.probe != nil
 }
+
+// PollerRunning reports whether s's idle poller goroutine runs.
+func PollerRunning(s *Server) bool { return s.poller.running() }

@@ -42,25 +42,26 @@ type Session struct {
 	inflightBytes   int
 
 	// polling
-	getActive bool          // a GET is being served
-	getWake   chan struct{} // closed to wake the waiting GET
+	getWake chan struct{} // closed to wake the waiting GET
 
 	// websocket
-	ws      *wsConn
-	writing bool // the writer goroutine runs
+	ws *wsConn
 
 	// upgrade
 	probe        *wsConn // WebSocket being upgraded to
-	probed       bool    // "3probe" sent: GETs are answered with noop
 	upgradeTimer *time.Timer
 
 	// heartbeat: one timer, for the next ping or for the pong deadline
-	hbTimer      *time.Timer
-	hbGen        uint64
-	awaitingPong bool
+	hbTimer *time.Timer
+	hbGen   uint64
 
 	closeTimer *time.Timer // bounds a graceful close
 
+	// Flags, side by side so that they pack.
+	getActive    bool // polling: a GET is being served
+	writing      bool // websocket: the writer goroutine runs
+	probed       bool // upgrade: "3probe" sent, GETs are answered with noop
+	awaitingPong bool // heartbeat: the timer is the pong deadline
 	clientClosed bool // the client sent a close packet: a waiting GET gets a noop
 }
 

@@ -1,60 +1,79 @@
 package engine
 
 import (
-	"encoding/binary"
+	"bufio"
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 )
 
-// wsConn is one WebSocket connection. Its reader goroutine owns it: it is the
-// only one to read and the one to close it. At most one writer goroutine
-// writes data frames; the probe answer is written by the reader before the
-// connection is handed to the session.
+// wsConn is one WebSocket connection. Its reader owns it: it is the only one
+// to read and the one to close it. The reader is one goroutine at a time (it
+// hands over to a fresh goroutine between bursts, see readLoop). At most one
+// writer goroutine writes data frames; the probe answer and control frames
+// are written by the reader.
 type wsConn struct {
-	c            *websocket.Conn
-	nc           net.Conn // c's connection: the writer writes its frames there
+	nc           net.Conn
 	writeTimeout time.Duration
+	readLimit    int64
+	poller       *idlePoller // the Server's
+	tok          uint64      // while parked in poller: its token; guarded by poller.mu
+	interrupted  atomic.Bool // set by interrupt, before the read deadline
+
+	// The reader's own state.
+	head      [1]byte // read by the idle wait, not yet parsed
+	hasHead   bool
+	closeSent bool
+	// done, when not nil, is closed when the reading ended: the Upgrader
+	// closes the connection once run returns, so run waits for it.
+	done chan struct{}
 }
 
-func newWSConn(c *websocket.Conn, o Options) *wsConn {
-	c.SetReadLimit(o.MaxHTTPBufferSize)
-	return &wsConn{c: c, nc: c.UnderlyingConn(), writeTimeout: o.WriteTimeout}
+// newWSConn takes over c's network connection for srv; the engine reads and
+// writes frames itself, so c, with its buffers, is dropped. The upgrade has
+// not read from c, and bytes the client sent early come through
+// c.UnderlyingConn().
+func newWSConn(c *websocket.Conn, srv *Server) *wsConn {
+	return &wsConn{
+		nc:           c.UnderlyingConn(),
+		writeTimeout: srv.opts.WriteTimeout,
+		readLimit:    srv.opts.MaxHTTPBufferSize,
+		poller:       &srv.poller,
+	}
 }
 
-// interrupt makes the blocked read return, so the reader closes the
-// connection. Safe from any goroutine.
+// interrupt makes the blocked read return, or resumes the parked reader, so
+// the reader closes the connection. Safe from any goroutine.
 func (w *wsConn) interrupt() {
+	w.interrupted.Store(true)
 	_ = w.nc.SetReadDeadline(time.Unix(1, 0))
+	if s, ok := w.poller.take(w); ok {
+		go s.resume(w)
+	}
 }
 
 // shutdown sends a close frame (briefly bounded) and closes the connection.
 func (w *wsConn) shutdown() {
-	d := w.writeTimeout
-	if d > time.Second {
-		d = time.Second
-	}
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-	_ = w.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(d))
-	_ = w.c.Close()
+	_ = w.writeControl(opClose, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	_ = w.nc.Close()
 }
 
 // writeBatch writes ps, the packets of one writer round, under one write
-// deadline. It frames them itself (a server's frames are unmasked: a 2 to 10
-// byte header, then the payload) into one buffer and writes that buffer with
-// a single Write when it stays under wsFlushSize, so a backlog of queued
+// deadline. It frames them into one buffer and writes that buffer with a
+// single Write when it stays under wsFlushSize, so a backlog of queued
 // packets costs one syscall instead of one per packet.
 //
-// Every Write holds whole frames. The library writes control frames (pong,
-// close) from the reader goroutine with Writes of its own; a net.Conn Write
-// is atomic with respect to other Writes (*net.TCPConn holds the descriptor's
-// write lock for the whole call, *tls.Conn its output lock), so frames never
-// interleave.
+// Every Write holds whole frames. The reader writes control frames (pong,
+// close) with Writes of its own; a net.Conn Write is atomic with respect to
+// other Writes (*net.TCPConn holds the descriptor's write lock for the whole
+// call, *tls.Conn its output lock), so frames never interleave.
 func (w *wsConn) writeBatch(ps []Packet) error {
 	nc := w.nc
 	if err := nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
@@ -82,12 +101,22 @@ func (w *wsConn) writeBatch(ps []Packet) error {
 	return err
 }
 
+// writeText writes one packet as a text frame (the probe answer).
+func (w *wsConn) writeText(p Packet) error {
+	_ = w.nc.SetWriteDeadline(time.Now().Add(w.writeTimeout))
+	_, err := w.nc.Write(appendFrame(nil, p))
+	return err
+}
+
 const (
-	// wsReadBufferSize is the size of each WebSocket's read buffer, held for
-	// the connection's life. Small, because most connections are idle most
-	// of the time; a larger message is read in several reads. (With the
-	// library's default, 0, net/http's 4 KiB hijacked reader would be kept.)
-	wsReadBufferSize = 512
+	// wsLinger is how long a reader that handled frames waits for more
+	// before the connection counts as idle and is parked.
+	wsLinger = 20 * time.Millisecond
+	// wsReadBufferSize is the read buffer size given to the upgraders. The
+	// engine never reads through the library's connection; a size (rather
+	// than 0) only keeps the net/http upgrader from adopting the hijacked
+	// 4 KiB reader, so that early bytes reach UnderlyingConn().
+	wsReadBufferSize = 1
 	// wsFlushSize is the size past which a writer round writes what it has
 	// framed so far.
 	wsFlushSize = 64 << 10
@@ -102,63 +131,213 @@ var frameBufs = sync.Pool{New: func() any {
 	return &b
 }}
 
-// appendFrame appends p as one final, unmasked WebSocket frame: a text frame
-// holding the type digit and Data, or for a binary message a binary frame
-// holding Data.
-func appendFrame(b []byte, p Packet) []byte {
-	n := len(p.Data)
-	op := byte(websocket.BinaryMessage)
-	if !p.Binary {
-		n++
-		op = websocket.TextMessage
+// Read feeds the borrowed bufio.Reader: first the byte of the idle wait,
+// then the connection. A frame is at least 6 bytes, so after that byte more
+// are due and reading on cannot wait for nothing.
+func (w *wsConn) Read(p []byte) (int, error) {
+	if !w.hasHead || len(p) == 0 {
+		return w.nc.Read(p)
 	}
-	b = append(b, 0x80|op) // FIN
-	switch {
-	case n <= 125:
-		b = append(b, byte(n))
-	case n <= 0xffff:
-		b = append(b, 126, byte(n>>8), byte(n))
-	default:
-		b = append(b, 127)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	w.hasHead = false
+	p[0] = w.head[0]
+	if len(p) == 1 {
+		return 1, nil
 	}
-	if !p.Binary {
-		b = append(b, '0'+byte(p.Type))
-	}
-	return append(b, p.Data...)
+	n, err := w.nc.Read(p[1:])
+	return n + 1, err
 }
 
-// readPacket reads and decodes the next frame. A frame that does not decode,
-// or a text frame that is not valid UTF-8 (RFC 6455 requires it; Node's ws
-// closes such a connection too), returns an error wrapping ErrMalformed.
-func (w *wsConn) readPacket() (Packet, error) {
-	mt, data, err := w.c.ReadMessage()
+// waitData blocks until the client sends a byte, which it keeps in w.head:
+// the wait of an idle connection, with no read buffer and a shallow stack.
+func (w *wsConn) waitData() error {
+	for {
+		n, err := w.nc.Read(w.head[:])
+		if n == 1 {
+			w.hasHead = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// borrowReader returns a pooled read buffer reading from w.
+func (w *wsConn) borrowReader() *bufio.Reader {
+	br := wsReaders.Get().(*bufio.Reader)
+	br.Reset(w)
+	return br
+}
+
+// releaseReader returns br to the pool; it must hold no unread byte.
+func releaseReader(br *bufio.Reader) {
+	br.Reset(nil)
+	wsReaders.Put(br)
+}
+
+// readPacket reads and decodes the next message. A message that does not
+// decode, or a text message that is not valid UTF-8 (RFC 6455 requires it;
+// Node's ws closes such a connection too), returns an error wrapping
+// ErrMalformed.
+func (w *wsConn) readPacket(br *bufio.Reader) (Packet, error) {
+	op, data, err := w.readMessage(br)
 	if err != nil {
 		return Packet{}, err
 	}
-	binary := mt == websocket.BinaryMessage
+	binary := op == opBinary
 	if !binary && !utf8.Valid(data) {
 		return Packet{}, errInvalidUTF8
 	}
 	return DecodePacket(data, binary)
 }
 
+// serveWS starts the reader of w for s: the upgrade probe first when probe
+// is set, then readLoop. The reader owns the Server task entered for it. It
+// returns at once when up lets the connection outlive run (connKeeper),
+// otherwise when the reading ended.
+func (s *Session) serveWS(w *wsConn, up Upgrader, probe bool) {
+	if _, ok := up.(connKeeper); !ok {
+		w.done = make(chan struct{})
+	}
+	if probe {
+		go s.serveProbe(w)
+	} else {
+		s.waitIdle(w)
+	}
+	if w.done != nil {
+		<-w.done
+	}
+}
+
+// endReading closes w and ends its reader's Server task.
+func (s *Session) endReading(w *wsConn, br *bufio.Reader) {
+	if br != nil {
+		releaseReader(br)
+	}
+	w.shutdown()
+	s.srv.leave()
+	if w.done != nil {
+		close(w.done)
+	}
+}
+
 // readLoop reads the session's WebSocket until it fails or the session
-// closes, then closes the connection.
-func (s *Session) readLoop(w *wsConn) {
-	for s.open() || sessionState(s.state.Load()) == stateClosing {
-		p, err := w.readPacket()
-		if errors.Is(err, ErrMalformed) {
-			s.closeNow(ReasonParseError, err)
+// closes, then closes the connection and ends the reader's Server task.
+//
+// An idle connection holds no read buffer and, on Linux, no goroutine: when
+// br has no byte left and none comes within wsLinger, readLoop returns its
+// buffer and parks the connection (waitIdle) in the Server's poller, which
+// calls resume on a new goroutine once bytes come. Elsewhere, or for a
+// connection the poller cannot take, a new goroutine waits in a one-byte
+// read (waitData). Either way the next burst runs on a fresh goroutine:
+// handling frames grows a stack, and Go shrinks a stack only down to four
+// times what is in use, so a goroutine that ran handlers would wait on 4 KiB
+// or more where a fresh one waits on 2 KiB.
+func (s *Session) readLoop(w *wsConn, br *bufio.Reader) {
+	for s.reading() {
+		if br == nil {
+			if err := w.waitData(); err != nil {
+				s.closeNow(readErrReason(err), err)
+				break
+			}
+			br = w.borrowReader()
+		}
+		if !s.readBurst(w, br) {
 			break
 		}
+		more, err := w.linger(br)
 		if err != nil {
 			s.closeNow(readErrReason(err), err)
 			break
 		}
-		s.handlePacket(p)
+		if more {
+			continue
+		}
+		releaseReader(br)
+		s.waitIdle(w)
+		return
 	}
-	w.shutdown()
+	s.endReading(w, br)
+}
+
+// linger waits a little (wsLinger) for the client's next bytes in br, so
+// that a busy client's frames are read on this goroutine with this buffer,
+// and parking is for clients that pause. It reports whether bytes came; an
+// error ends the reading.
+func (w *wsConn) linger(br *bufio.Reader) (bool, error) {
+	// The deadline is set before interrupted is read, and interrupt does the
+	// reverse: either this sees the flag, or the interrupt's deadline (in
+	// the past) replaces this one. Same for the clearing below.
+	_ = w.nc.SetReadDeadline(time.Now().Add(wsLinger))
+	if w.interrupted.Load() {
+		return false, net.ErrClosed
+	}
+	_, err := br.Peek(1)
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false, err
+	}
+	_ = w.nc.SetReadDeadline(time.Time{})
+	if w.interrupted.Load() {
+		return false, net.ErrClosed
+	}
+	return err == nil, nil
+}
+
+// waitIdle waits for the next bytes of w, idle: parked in the poller, or
+// else on a new goroutine.
+func (s *Session) waitIdle(w *wsConn) {
+	if s.srv.poller.park(s, w) {
+		// A close that came before the park found nothing to interrupt:
+		// take w back then, and end the reading.
+		if s.reading() {
+			return
+		}
+		if _, ok := s.srv.poller.take(w); !ok {
+			return // resumed already
+		}
+	}
+	go s.readLoop(w, nil)
+}
+
+// resume reads w after the poller found it readable (or interrupt took it
+// back), on a new goroutine.
+func (s *Session) resume(w *wsConn) {
+	br := w.borrowReader()
+	if _, err := br.Peek(1); err != nil {
+		s.closeNow(readErrReason(err), err)
+		s.endReading(w, br)
+		return
+	}
+	s.readLoop(w, br)
+}
+
+// reading reports whether the session still reads from the client: open or
+// closing gracefully.
+func (s *Session) reading() bool {
+	st := sessionState(s.state.Load())
+	return st == stateOpen || st == stateClosing
+}
+
+// readBurst handles the frames in br and those that follow them without a
+// pause, until br has no byte left; false when the reading is over (the
+// connection failed or the session closed).
+func (s *Session) readBurst(w *wsConn, br *bufio.Reader) bool {
+	for br.Buffered() > 0 || w.hasHead {
+		p, err := w.readPacket(br)
+		if errors.Is(err, ErrMalformed) {
+			s.closeNow(ReasonParseError, err)
+			return false
+		}
+		if err != nil {
+			s.closeNow(readErrReason(err), err)
+			return false
+		}
+		s.handlePacket(p)
+		if !s.reading() {
+			return false
+		}
+	}
+	return true
 }
 
 // readErrReason classifies a WebSocket read error like Node does: the peer
@@ -226,18 +405,13 @@ func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
 		return
 	}
 	err := up.Upgrade(nil, func(c *websocket.Conn) {
-		s.srv.enter()
-		defer s.srv.leave()
-		w := newWSConn(c, s.srv.opts)
+		s.srv.enter() // the reader's task
+		w := newWSConn(c, s.srv)
 		if !s.beginProbe(w) {
-			w.shutdown()
+			s.endReading(w, nil)
 			return
 		}
-		if !s.probeLoop(w) {
-			w.shutdown()
-			return
-		}
-		s.readLoop(w)
+		s.serveWS(w, up, true)
 	})
 	if err != nil {
 		s.debug("websocket upgrade failed", "err", err)
@@ -257,10 +431,21 @@ func (s *Session) beginProbe(w *wsConn) bool {
 	return true
 }
 
-// probeLoop runs the upgrade handshake on w; true when the session switched.
-func (s *Session) probeLoop(w *wsConn) bool {
+// serveProbe runs the upgrade handshake on w; once the session switched to
+// w, it goes on reading (readLoop), otherwise it closes w.
+func (s *Session) serveProbe(w *wsConn) {
+	br := w.borrowReader()
+	if !s.probeLoop(w, br) {
+		s.endReading(w, br)
+		return
+	}
+	s.readLoop(w, br)
+}
+
+// probeLoop reads the probe's packets; true when the session switched to w.
+func (s *Session) probeLoop(w *wsConn, br *bufio.Reader) bool {
 	for {
-		p, err := w.readPacket()
+		p, err := w.readPacket(br)
 		if err != nil {
 			s.abortProbe(w)
 			return false
@@ -278,8 +463,7 @@ func (s *Session) probeLoop(w *wsConn) bool {
 			s.probed = true
 			s.wakeGetLocked() // the pending GET answers a noop
 			s.mu.Unlock()
-			_ = w.c.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-			if err := w.c.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
+			if err := w.writeText(Packet{Type: Pong, Data: []byte("probe")}); err != nil {
 				s.abortProbe(w)
 				return false
 			}
