@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,8 +22,8 @@ type client struct {
 	disp *dispatcher
 
 	mu          sync.Mutex
-	sockets     map[string]*Socket // by namespace name
-	connecting  map[string]bool    // namespaces whose connect is under way
+	sockets     []*Socket       // connected, one per namespace; a few at most
+	connecting  map[string]bool // namespaces whose connect is under way; nil when none
 	closed      bool
 	closeReason string      // set before closing the session for a reason of ours
 	timer       *time.Timer // the connect timeout, until a namespace joins
@@ -34,13 +35,11 @@ func newClient(srv *Server, sess *engine.Session) *client {
 		ctx = context.Background()
 	}
 	c := &client{
-		srv:        srv,
-		sess:       sess,
-		ctx:        ctx,
-		dec:        srv.opts.Parser.NewDecoder(),
-		disp:       newDispatcher(&srv.workers, srv.opts.MaxPendingEvents),
-		sockets:    make(map[string]*Socket),
-		connecting: make(map[string]bool),
+		srv:  srv,
+		sess: sess,
+		ctx:  ctx,
+		dec:  srv.opts.Parser.NewDecoder(),
+		disp: newDispatcher(&srv.workers, srv.opts.MaxPendingEvents),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
@@ -99,7 +98,19 @@ func (c *client) onMessage(m engine.Message) {
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	return c.socketLocked(nsp)
+}
+
+// socketLocked returns the socket of namespace nsp, or nil. A slice, not a
+// map: a connection joins one namespace or a few, and an empty Go map with
+// its first entry costs ~200 bytes on every idle connection.
+func (c *client) socketLocked(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 // connect handles a CONNECT packet: the namespace's middlewares and
@@ -111,7 +122,7 @@ func (c *client) connect(p *parser.Packet) {
 		auth = json.RawMessage("{}")
 	}
 	c.mu.Lock()
-	if c.closed || c.sockets[name] != nil || c.connecting[name] {
+	if c.closed || c.socketLocked(name) != nil || c.connecting[name] {
 		c.mu.Unlock()
 		return
 	}
@@ -119,6 +130,9 @@ func (c *client) connect(p *parser.Packet) {
 		c.mu.Unlock()
 		c.sendConnectError(name, errors.New("Too many namespaces"))
 		return
+	}
+	if c.connecting == nil {
+		c.connecting = make(map[string]bool, 1)
 	}
 	c.connecting[name] = true
 	c.mu.Unlock()
@@ -155,8 +169,17 @@ func (c *client) handshake(auth json.RawMessage) *Handshake {
 // try again.
 func (c *client) doneConnecting(nsp string) {
 	c.mu.Lock()
-	delete(c.connecting, nsp)
+	c.doneConnectingLocked(nsp)
 	c.mu.Unlock()
+}
+
+// doneConnectingLocked drops the map once empty: a connected client, idle
+// for hours, need not keep it (a Go map keeps its memory when emptied).
+func (c *client) doneConnectingLocked(nsp string) {
+	delete(c.connecting, nsp)
+	if len(c.connecting) == 0 {
+		c.connecting = nil
+	}
 }
 
 // refuse answers a CONNECT with a CONNECT_ERROR; the client may retry as
@@ -181,8 +204,12 @@ func (c *client) attach(s *Socket) bool {
 	if c.closed {
 		return false
 	}
-	c.sockets[s.nsp.name] = s
-	delete(c.connecting, s.nsp.name)
+	if i := slices.IndexFunc(c.sockets, func(o *Socket) bool { return o.nsp.name == s.nsp.name }); i >= 0 {
+		c.sockets[i] = s
+	} else {
+		c.sockets = append(c.sockets, s)
+	}
+	c.doneConnectingLocked(s.nsp.name)
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil // a connected client keeps no timer
@@ -193,8 +220,8 @@ func (c *client) attach(s *Socket) bool {
 func (c *client) detach(s *Socket) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 }
 
@@ -238,10 +265,7 @@ func (c *client) onClose(reason string) {
 	if c.closeReason != "" {
 		reason = c.closeReason
 	}
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	timer := c.timer
 	c.timer = nil
 	c.mu.Unlock()
@@ -257,10 +281,7 @@ func (c *client) onClose(reason string) {
 // DISCONNECT packet) and closes it.
 func (c *client) disconnectAll() {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.Disconnect(false)

@@ -41,7 +41,7 @@ func (e *Event) Context() context.Context {
 	case e.ctx != nil:
 		return e.ctx
 	case e.s != nil:
-		return e.s.ctx
+		return e.s.Context()
 	}
 	return context.Background() // an Event made outside core, in a test
 }
@@ -156,7 +156,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	s.mu.Lock()
 	anys := s.onAny
 	mws = append(mws, s.middlewares...)
-	h := s.handlers[name]
+	h := s.handlerLocked(name)
 	s.mu.Unlock()
 	defer func() {
 		if v := recover(); v != nil {

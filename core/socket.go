@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,8 +29,8 @@ type Socket struct {
 	client    *client
 	handshake *Handshake
 	recovered bool
-	ctx       context.Context
-	cancel    context.CancelFunc
+	ctxDone   bool           // the disconnect cancelled the context; under mu
+	ctx       *socketContext // made on first use (Context); under mu
 
 	closing   atomic.Bool // a disconnect is under way or done
 	connected atomic.Bool
@@ -38,7 +39,7 @@ type Socket struct {
 	data          any
 	values        map[any]any // SetValue's, for middlewares
 	reason        string      // why the socket disconnects, set with closing
-	handlers      map[string]EventHandler
+	handlers      []eventHandler
 	middlewares   []EventMiddleware
 	onAny         []func(*Socket, *Event)
 	onAnyOut      []func(s *Socket, event string, args []any)
@@ -57,7 +58,6 @@ func newSocket(n *Namespace, c *client, hs *Handshake, sess *adapter.Session) *S
 			s.pid = randomID()
 		}
 	}
-	s.ctx, s.cancel = context.WithCancel(c.ctx)
 	s.connected.Store(true)
 	return s
 }
@@ -90,7 +90,26 @@ func DecodeAuth(s *Socket, v any) error {
 // Context returns a context that carries the handshake request's values
 // (and those an integration copied from the app's HTTP middleware), and is
 // cancelled when the socket disconnects.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		// Made on first use: a socket that never asks holds none (~100
+		// bytes on every idle connection).
+		ctx, cancel := context.WithCancel(s.client.ctx)
+		s.ctx = &socketContext{ctx, cancel}
+		if s.ctxDone {
+			cancel()
+		}
+	}
+	return s.ctx.Context
+}
+
+// socketContext is a socket's context and its cancel function.
+type socketContext struct {
+	context.Context
+	cancel context.CancelFunc
+}
 
 // Recovered reports whether the socket was restored by connection state
 // recovery (same id, rooms and data, missed packets replayed).
@@ -178,18 +197,46 @@ func (s *Socket) Leave(room string) { s.nsp.adp.Del(s.id, room) }
 // On registers the handler of an event, replacing any previous one.
 func (s *Socket) On(event string, h EventHandler) {
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]EventHandler)
+	if i := s.handlerIndexLocked(event); i >= 0 {
+		s.handlers[i].h = h
+	} else {
+		s.handlers = append(s.handlers, eventHandler{event, h})
 	}
-	s.handlers[event] = h
 	s.mu.Unlock()
 }
 
 // Off removes the handler of an event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.handlers, event)
+	if i := s.handlerIndexLocked(event); i >= 0 {
+		s.handlers = slices.Delete(s.handlers, i, i+1)
+	}
 	s.mu.Unlock()
+}
+
+// eventHandler is a socket's handler of one event. A socket keeps them in a
+// slice: it has a few, and a Go map costs ~250 bytes from its first entry,
+// on every connection.
+type eventHandler struct {
+	event string
+	h     EventHandler
+}
+
+// handlerLocked returns the handler of event, or nil.
+func (s *Socket) handlerLocked(event string) EventHandler {
+	if i := s.handlerIndexLocked(event); i >= 0 {
+		return s.handlers[i].h
+	}
+	return nil
+}
+
+func (s *Socket) handlerIndexLocked(event string) int {
+	for i := range s.handlers {
+		if s.handlers[i].event == event {
+			return i
+		}
+	}
+	return -1
 }
 
 // Use adds event middlewares, run in the order added around every event's
@@ -475,12 +522,19 @@ func (s *Socket) onClose() {
 	s.nsp.adp.DelAll(s.id)
 	s.nsp.remove(s)
 	s.client.detach(s)
-	s.cancel()
 	s.mu.Lock()
+	s.ctxDone = true
+	var cancel context.CancelFunc
+	if s.ctx != nil {
+		cancel = s.ctx.cancel
+	}
 	acks := s.acks
 	s.acks = nil
 	disconnect := s.disconnect
 	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	for _, fn := range acks {
 		fn(nil)
 	}
