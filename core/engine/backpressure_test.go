@@ -279,6 +279,10 @@ func TestStalledClientAmongThousand(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, h, url := newFanServer(t, engine.Options{
 				MaxQueuePackets: maxPacket, MaxQueueBytes: maxBytes, SlowClient: policy, WriteTimeout: writeTimeout,
+				// The stalled client answers no ping: on a loaded machine the
+				// test may outlast the default 45 s heartbeat, which is not
+				// what it checks.
+				PingInterval: 5 * time.Minute, PingTimeout: time.Minute,
 			})
 			f := newFanout(t, h, url, healthy, true)
 			stalled := f.sessions[0]
