@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { call, client, closeAll, connected, servers, sequenceReport } from './lib.mjs';
 
-const base = servers.browser;
 const T = { timeout: 60_000 };
 const WAIT = { timeout: 15_000 };
 
@@ -51,8 +50,11 @@ async function context(init) {
   return ctx;
 }
 
-/** open loads the chat page as name in ctx and waits until it is in the room. */
-async function open(ctx, name, query = '') {
+/**
+ * open loads the chat page of a server (see browser_test.go) as name in ctx
+ * and waits until it is in the room.
+ */
+async function open(ctx, name, query = '', server = 'steady') {
   const page = await ctx.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`));
   page.on('response', (r) => {
@@ -61,7 +63,7 @@ async function open(ctx, name, query = '') {
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`[${name} console] ${m.text()}`);
   });
-  await page.goto(`${base}/?name=${name}${query}`);
+  await page.goto(`${servers[server]}/?name=${name}${query}`);
   await page.waitForFunction(() => window.app?.ready, null, WAIT);
   return page;
 }
@@ -124,8 +126,8 @@ test('chat with WebSocket blocked falls back to polling', T, async () => {
 test('network cut and restored: reconnects by itself and recovers missed messages', T, async () => {
   const room = `room=cut-${Date.now()}`;
   const ctxA = await context();
-  const a = await open(ctxA, 'alice', `&${room}&delay=200&delayMax=400`);
-  const b = await open(await context(), 'bob', `&${room}`);
+  const a = await open(ctxA, 'alice', `&${room}&delay=200&delayMax=400`, 'browser');
+  const b = await open(await context(), 'bob', `&${room}`, 'browser');
   for (const p of [a, b]) await p.waitForFunction(() => window.app.transport === 'websocket', null, WAIT);
   await say(b, 'before 1');
   await say(b, 'before 2');

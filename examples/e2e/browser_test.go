@@ -47,24 +47,30 @@ func pageFiles() http.Handler {
 }
 
 // TestBrowser runs browser.test.mjs (headless Chromium with the browser
-// bundle) against every integration: TestBrowser/<integration>/<case>. The
-// server has connection state recovery on and pings often, so that it
+// bundle) against every integration: TestBrowser/<integration>/<case>. Both
+// servers have connection state recovery on. "steady" keeps Node's
+// heartbeat, for the chat cases: a polling page on a loaded machine may take
+// longer than a second to answer a ping. "browser" pings often, so that it
 // notices a page that went offline (a WebSocket whose frames no longer flow)
-// within 1.5 s.
+// within 1.5 s, for the network-cut case.
 func TestBrowser(t *testing.T) {
 	requireNode(t)
 	requireChromium(t)
 	for _, in := range integrations {
 		t.Run(in.name, func(t *testing.T) {
 			t.Parallel()
-			ts := startServer(t, "browser", in, &app{files: pageFiles()}, core.Options{
+			a := &app{files: pageFiles()}
+			fast := startServer(t, "browser", in, a, core.Options{
 				Engine: core.EngineOptions{
 					PingInterval: 500 * time.Millisecond,
 					PingTimeout:  time.Second,
 				},
 				ConnectionStateRecovery: &core.ConnectionStateRecovery{},
 			})
-			js, _ := json.Marshal(map[string]string{"browser": ts.URL()})
+			steady := startServer(t, "steady", in, a, core.Options{
+				ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+			})
+			js, _ := json.Marshal(map[string]string{"browser": fast.URL(), "steady": steady.URL()})
 			runNode(t, "browser.test.mjs", map[string]string{
 				"E2E_SERVERS":   string(js),
 				"E2E_TRANSPORT": "websocket", // for the Node control connection
