@@ -278,16 +278,14 @@ func (s *Session) closeGraceful(reason string) {
 	s.state.Store(int32(stateClosing))
 	s.closeReason = reason
 	s.stopHeartbeatLocked()
-	if s.probed {
+	switch {
+	case s.probed:
 		// The client has paused its polling for the upgrade (or is about
 		// to): its next request is the "5" on the WebSocket, which then
 		// carries the queue and the close. engine.io-client never resumes a
 		// polling transport paused for a probe that fails.
-		s.closeTimer = time.AfterFunc(s.srv.opts.WriteTimeout, func() { s.closeNow(reason, nil) })
-		return
-	}
-	s.abortProbeLocked()
-	if s.transport == TransportPolling {
+	case s.transport == TransportPolling:
+		s.abortProbeLocked()
 		if s.getWake == nil && !s.hasMessagesLocked() {
 			// Nothing worth waiting for a GET: the next one learns of the
 			// close from its 400 "Session ID unknown".
