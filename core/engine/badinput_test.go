@@ -36,7 +36,7 @@ func TestInvalidUTF8(t *testing.T) {
 		if !errors.Is(ev.err, engine.ErrMalformed) {
 			t.Fatalf("cause %v", ev.err)
 		}
-		if err := c.WaitWSClosed(); err == nil {
+		if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 			t.Fatal("still open")
 		}
 	})
@@ -151,7 +151,7 @@ func TestWebSocketBinaryFrameLimit(t *testing.T) {
 	if !errors.Is(ev.err, websocket.ErrReadLimit) {
 		t.Fatalf("cause %v", ev.err)
 	}
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("still open")
 	}
 }
@@ -171,7 +171,7 @@ func TestUpgradeMessageBeforeProbe(t *testing.T) {
 	if err := c.WriteWS(eiotest.Message("too early")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("WebSocket not closed")
 	}
 	e.rec.none(t, evMessage, 10*time.Millisecond)

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestHandlerMayCallSessionMethods(t *testing.T) {
 			} else {
 				c, _ := e.wsSession(t)
 				_ = c.WriteWS(eiotest.Message("bye"))
-				if err := c.WaitWSClosed(); err == nil {
+				if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 					t.Fatal("not closed")
 				}
 			}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -118,7 +119,7 @@ func TestFastHTTPWebSocket(t *testing.T) {
 	e.rec.nextMessage(t)
 	s.Close()
 	e.rec.nextClose(t, engine.ReasonForcedClose)
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("not closed")
 	}
 }
@@ -168,7 +169,7 @@ func TestFastHTTPServerClose(t *testing.T) {
 		if got := recv(t, pending).body(t); got != "1" {
 			t.Errorf("pending GET %q", got)
 		}
-		if err := wc.WaitWSClosed(); err == nil {
+		if err := wc.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 			t.Error("websocket not closed")
 		}
 	}()

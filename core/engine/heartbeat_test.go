@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestHeartbeatWebSocket(t *testing.T) {
 		t.Fatal(p, err)
 	}
 	e.rec.nextClose(t, engine.ReasonPingTimeout)
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("WebSocket left open")
 	}
 }

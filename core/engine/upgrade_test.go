@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestUpgradeTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("WebSocket not closed")
 	}
 	if d := time.Since(start); d > 2*time.Second {
@@ -126,7 +127,7 @@ func TestUpgradeAbortedByUnexpectedPacket(t *testing.T) {
 	if err := c.WriteWS(eiotest.Message("too early")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("WebSocket not closed")
 	}
 	eventually(t, "upgrade abandoned", func() bool { return !engine.Probed(s) })
@@ -178,7 +179,7 @@ func TestWebSocketForWebSocketSessionClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.WS = conn
-	if err := other.WaitWSClosed(); err == nil {
+	if err := other.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("second WebSocket stays open")
 	}
 	if err := s.Send(engine.Message{Data: []byte("ok")}); err != nil {
@@ -214,7 +215,7 @@ func TestUpgradeSessionClosedDuringProbe(t *testing.T) {
 	if p, err := c.ReadWSMessage(); err != nil || p.Data != "last words" {
 		t.Fatalf("got %+v %v, want the queued message over the WebSocket", p, err)
 	}
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("WebSocket left open after the close")
 	}
 	e.rec.nextClose(t, engine.ReasonForcedClose)
@@ -236,7 +237,7 @@ func TestUpgradeSessionClosedDuringProbeTimesOut(t *testing.T) {
 	}
 	s.Close()
 	e.rec.nextClose(t, engine.ReasonForcedClose)
-	if err := c.WaitWSClosed(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("probe WebSocket left open")
 	}
 }
@@ -251,12 +252,11 @@ func TestUpgradeSessionClosedBeforeProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.Close()
+	c.WS = ws // closed by c's cleanup
 	eventually(t, "probe registered", func() bool { return engine.Probing(s) })
 	s.Close()
 	e.rec.nextClose(t, engine.ReasonForcedClose)
-	_ = ws.SetReadDeadline(time.Now().Add(wait))
-	if _, _, err := ws.ReadMessage(); err == nil {
+	if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 		t.Fatal("probe WebSocket left open")
 	}
 }

@@ -99,7 +99,7 @@ func TestWebSocketBadInput(t *testing.T) {
 		if !errors.Is(ev.err, engine.ErrMalformed) {
 			t.Fatalf("cause %v", ev.err)
 		}
-		if err := c.WaitWSClosed(); err == nil {
+		if err := c.WaitWSClosed(); errors.Is(err, eiotest.ErrWSOpen) {
 			t.Fatal("still open")
 		}
 	})

@@ -452,9 +452,13 @@ func (c *Client) ReadWSMessage() (Packet, error) {
 	return Packet{}, errors.New("eiotest: only pings")
 }
 
+// ErrWSOpen is returned (wrapped) by WaitWSClosed when the WebSocket did not
+// close within Timeout.
+var ErrWSOpen = errors.New("eiotest: WebSocket still open")
+
 // WaitWSClosed reads c.WS until it fails (the server closed it), within
 // Timeout, and returns the read error (a *websocket.CloseError for a clean
-// close).
+// close), or an error wrapping ErrWSOpen when it stayed open.
 func (c *Client) WaitWSClosed() error {
 	deadline := time.Now().Add(c.Timeout)
 	if err := c.WS.SetReadDeadline(deadline); err != nil {
@@ -464,12 +468,12 @@ func (c *Client) WaitWSClosed() error {
 		if _, _, err := c.WS.ReadMessage(); err != nil {
 			var ne interface{ Timeout() bool }
 			if errors.As(err, &ne) && ne.Timeout() {
-				return fmt.Errorf("eiotest: WebSocket still open after %v", c.Timeout)
+				return fmt.Errorf("%w after %v", ErrWSOpen, c.Timeout)
 			}
 			return err
 		}
 	}
-	return errors.New("eiotest: WebSocket never closed")
+	return fmt.Errorf("%w: it kept sending", ErrWSOpen)
 }
 
 // PollUntil polls until a payload contains a packet for which match returns
