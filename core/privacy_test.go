@@ -9,6 +9,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/internal/eiotest"
 	"github.com/gosio/gosio/internal/siotest"
 )
 
@@ -38,7 +39,12 @@ func TestHandshakeNotEchoedToOthers(t *testing.T) {
 
 	// The observer records every frame it gets, raw.
 	frames := make(chan string, 64)
-	watch := rawClient(t, url)
+	obs := eiotest.New(url + "/socket.io/")
+	t.Cleanup(obs.Close)
+	if err := obs.HandshakeWebSocket(); err != nil {
+		t.Fatal(err)
+	}
+	watch := obs.WS
 	go func() {
 		defer close(frames)
 		for {
@@ -84,22 +90,6 @@ func TestHandshakeNotEchoedToOthers(t *testing.T) {
 			}
 		}
 	}
-}
-
-// rawClient opens a WebSocket Engine.IO session on the server at url and
-// returns it after the open packet, closed when the test ends.
-func rawClient(t *testing.T, url string) *websocket.Conn {
-	t.Helper()
-	u := "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := websocket.DefaultDialer.Dial(u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if _, open, err := conn.ReadMessage(); err != nil || len(open) == 0 || open[0] != '0' {
-		t.Fatalf("open packet %q: %v", open, err)
-	}
-	return conn
 }
 
 func recvFrame(t *testing.T, frames <-chan string) string {
