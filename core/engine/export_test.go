@@ -9,7 +9,8 @@ func GetParked(s *Session) bool {
 	return s.getWake != nil
 }
 
-// WriterRunning reports whether the WebSocket writer goroutine of s runs.
+// WriterRunning reports whether a WebSocket writer (a flusher round or the
+// writer goroutine) of s runs.
 func WriterRunning(s *Session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -135,6 +135,7 @@ type Server struct {
 
 	limiter *limiter // nil without Options.HandshakesPerIP
 	poller  idlePoller
+	flush   flushers
 
 	upgrades, dropped, refused atomic.Uint64 // for Stats
 
@@ -166,6 +167,7 @@ func NewServer(h Handler, opts Options) *Server {
 		WriteBufferPool: pool,
 	}
 	s.fastUp = newFastUpgrader(pool)
+	s.flush.init(s)
 	if o.HandshakesPerIP.enabled() {
 		s.limiter = newLimiter(o.HandshakesPerIP)
 	}

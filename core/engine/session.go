@@ -59,7 +59,7 @@ type Session struct {
 
 	// Flags, side by side so that they pack.
 	getActive    bool // polling: a GET is being served
-	writing      bool // websocket: the writer goroutine runs
+	writing      bool // websocket: a writer (flusher round or goroutine) runs
 	probed       bool // upgrade: "3probe" sent, GETs are answered with noop
 	awaitingPong bool // heartbeat: the timer is the pong deadline
 	clientClosed bool // the client sent a close packet: a waiting GET gets a noop
@@ -215,7 +215,28 @@ func (s *Session) kickLocked() {
 	}
 	s.writing = true
 	w := s.ws
+	if w.raw != nil {
+		s.srv.flush.pick().add(flushItem{s, w})
+		return
+	}
 	s.srv.spawn(func() { s.writeLoop(w) })
+}
+
+// roundDoneLocked ends a writer round (or checks before the first one). It
+// reports whether packets wait for another round; if none do, the writer
+// stops: writing is cleared, and a graceful close waiting for the flush
+// completes.
+func (s *Session) roundDoneLocked() bool {
+	s.inflightPackets, s.inflightBytes = 0, 0
+	switch state := sessionState(s.state.Load()); {
+	case state == stateClosed:
+	case len(s.queue) > 0:
+		return true
+	case state == stateClosing:
+		s.closeLocked(s.closeReason, nil)
+	}
+	s.writing = false
+	return false
 }
 
 func (s *Session) wakeGetLocked() {

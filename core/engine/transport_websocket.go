@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -16,11 +17,14 @@ import (
 
 // wsConn is one WebSocket connection. Its reader owns it: it is the only one
 // to read and the one to close it. The reader is one goroutine at a time (it
-// hands over to a fresh goroutine between bursts, see readLoop). At most one
-// writer goroutine writes data frames; the probe answer and control frames
-// are written by the reader.
+// hands over to a fresh goroutine between bursts, see readLoop). Data frames
+// are written by one writer at a time, a flusher or the session's writer
+// goroutine; the probe answer and control frames are written by the reader.
+// Every write holds wmu, so frames never interleave.
 type wsConn struct {
 	nc           net.Conn
+	raw          syscall.RawConn // nc's descriptor, nil when it cannot be reached
+	wmu          sync.Mutex      // held for each write, across a flusher's hand-over
 	writeTimeout time.Duration
 	readLimit    int64
 	poller       *idlePoller // the Server's
@@ -41,8 +45,10 @@ type wsConn struct {
 // not read from c, and bytes the client sent early come through
 // c.UnderlyingConn().
 func newWSConn(c *websocket.Conn, srv *Server) *wsConn {
+	nc := c.UnderlyingConn()
 	return &wsConn{
-		nc:           c.UnderlyingConn(),
+		nc:           nc,
+		raw:          rawConnOf(nc),
 		writeTimeout: srv.opts.WriteTimeout,
 		readLimit:    srv.opts.MaxHTTPBufferSize,
 		poller:       &srv.poller,
@@ -69,12 +75,9 @@ func (w *wsConn) shutdown() {
 // deadline. It frames them into one buffer and writes that buffer with a
 // single Write when it stays under wsFlushSize, so a backlog of queued
 // packets costs one syscall instead of one per packet.
-//
-// Every Write holds whole frames. The reader writes control frames (pong,
-// close) with Writes of its own; a net.Conn Write is atomic with respect to
-// other Writes (*net.TCPConn holds the descriptor's write lock for the whole
-// call, *tls.Conn its output lock), so frames never interleave.
 func (w *wsConn) writeBatch(ps []Packet) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
 	nc := w.nc
 	if err := nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
 		return err
@@ -103,8 +106,17 @@ func (w *wsConn) writeBatch(ps []Packet) error {
 
 // writeText writes one packet as a text frame (the probe answer).
 func (w *wsConn) writeText(p Packet) error {
-	_ = w.nc.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-	_, err := w.nc.Write(appendFrame(nil, p))
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	return w.writeLocked(appendFrame(nil, p))
+}
+
+// writeLocked writes b under WriteTimeout; the caller holds wmu.
+func (w *wsConn) writeLocked(b []byte) error {
+	if err := w.nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+		return err
+	}
+	_, err := w.nc.Write(b)
 	return err
 }
 
@@ -357,41 +369,26 @@ func readErrReason(err error) string {
 	}
 }
 
-// writeLoop is the session's WebSocket writer. It runs while packets are
-// queued, writing all of them in each round, and exits when the queue is
-// empty (finishing a graceful close), so an idle session has no writer.
+// writeLoop is the session's WebSocket writer goroutine. It runs while
+// packets are queued, writing all of them in each round, and exits when the
+// queue is empty (finishing a graceful close), so an idle session has no
+// writer. It serves the connections a flusher cannot write and the sessions
+// whose socket filled up during a flusher's round (writeRest).
 func (s *Session) writeLoop(w *wsConn) {
 	var batch []Packet
 	s.mu.Lock()
-	for {
-		state := sessionState(s.state.Load())
-		if state == stateClosed {
-			s.writing = false
-			s.mu.Unlock()
-			return
-		}
-		if len(s.queue) == 0 {
-			s.writing = false
-			if state == stateClosing {
-				s.closeLocked(s.closeReason, nil)
-			}
-			s.mu.Unlock()
-			return
-		}
+	for s.roundDoneLocked() {
 		s.inflightPackets, s.inflightBytes = len(s.queue), s.queueBytes
 		batch = s.takeQueueLocked(batch)
 		s.mu.Unlock()
 		err := w.writeBatch(batch)
 		clear(batch)
 		s.mu.Lock()
-		s.inflightPackets, s.inflightBytes = 0, 0
 		if err != nil {
 			s.closeLocked(ReasonTransportError, err)
-			s.writing = false
-			s.mu.Unlock()
-			return
 		}
 	}
+	s.mu.Unlock()
 }
 
 // serveUpgrade upgrades a polling session's request to WebSocket and runs the

@@ -285,6 +285,8 @@ func (w *wsConn) writeControl(op byte, payload []byte) error {
 	}
 	b := appendFrameHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	b = append(b, payload...)
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
 	_ = w.nc.SetWriteDeadline(time.Now().Add(min(w.writeTimeout, wsControlWait)))
 	_, err := w.nc.Write(b)
 	return err

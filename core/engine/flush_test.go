@@ -1,0 +1,77 @@
+package engine_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/gosio/gosio/core/engine"
+)
+
+// TestSocketFullThenIdle covers the hand-over between a flusher round and
+// the session's writer goroutine. 512 KiB of messages do not fit the kernel
+// buffers of a client that has not read yet (16 KiB send, 128 KiB receive), so
+// the flusher's non-blocking send takes part of them and a writer goroutine
+// waits to write the rest. The client asks for a pong meanwhile: the
+// reader's control frame must not land inside the rest. After that, with
+// the writer's deadline long expired, a message sent to the now idle session
+// must still go out through the flusher.
+func TestSocketFullThenIdle(t *testing.T) {
+	t.Parallel()
+	const timeout = 500 * time.Millisecond
+	_, h, url := newFanServer(t, engine.Options{WriteTimeout: timeout, PingInterval: time.Minute})
+	c, err := dialFan(url, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	s := h.waitSessions(t, 1)[0]
+
+	const n = 512
+	for i := 0; i < n; i++ {
+		if err := s.Send(fanMessage(i, 1024)); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	var pongs atomic.Int32
+	c.SetPongHandler(func(string) error { pongs.Add(1); return nil })
+	if err := c.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	for i := 0; i < n; i++ {
+		checkFanMessage(t, c, i, 1024)
+	}
+	eventually(t, "writer done", func() bool { return !engine.WriterRunning(s) })
+	// Outlive the write deadline the writer goroutine left on the socket.
+	<-time.After(timeout + 50*time.Millisecond)
+	if err := s.Send(fanMessage(n, 100)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	checkFanMessage(t, c, n, 100)
+	if got := pongs.Load(); got != 1 {
+		t.Errorf("%d pongs, want 1", got)
+	}
+	select {
+	case ev := <-h.closed:
+		t.Fatalf("session closed: %s", ev.reason)
+	default:
+	}
+}
+
+// checkFanMessage reads the next message and checks that it is
+// fanMessage(i, size), byte for byte.
+func checkFanMessage(t *testing.T, c *websocket.Conn, i, size int) {
+	t.Helper()
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("message %d: %v", i, err)
+	}
+	want := "4" + string(fanMessage(i, size).Data)
+	if string(data) != want {
+		t.Fatalf("message %d: got %d bytes starting %q, want %d bytes starting %q",
+			i, len(data), data[:min(len(data), 12)], len(want), want[:12])
+	}
+}
