@@ -23,8 +23,8 @@ type Memory struct {
 	bmu sync.RWMutex
 
 	mu    sync.RWMutex
-	rooms map[Room]map[SocketID]struct{}
-	sids  map[SocketID]map[Room]struct{}
+	rooms map[Room]set[SocketID]
+	sids  map[SocketID]set[Room]
 
 	rec *recovery // nil unless connection state recovery is on
 }
@@ -40,8 +40,8 @@ type MemoryOptions struct {
 func NewMemory(nsp Namespace, opts MemoryOptions) *Memory {
 	m := &Memory{
 		nsp:   nsp,
-		rooms: make(map[Room]map[SocketID]struct{}),
-		sids:  make(map[SocketID]map[Room]struct{}),
+		rooms: make(map[Room]set[SocketID]),
+		sids:  make(map[SocketID]set[Room]),
 	}
 	if opts.Recovery != nil {
 		m.rec = newRecovery(*opts.Recovery)
@@ -62,37 +62,36 @@ func (m *Memory) AddAll(id SocketID, rooms ...Room) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	mine := m.sids[id]
-	if mine == nil {
-		mine = make(map[Room]struct{}, len(rooms))
-		m.sids[id] = mine
-	}
 	for _, r := range rooms {
-		mine[r] = struct{}{}
+		mine.add(r)
 		members := m.rooms[r]
-		if members == nil {
-			members = make(map[SocketID]struct{}, 1)
-			m.rooms[r] = members
-		}
-		members[id] = struct{}{}
+		members.add(id)
+		m.rooms[r] = members
 	}
+	m.sids[id] = mine
 }
 
 // Del removes the socket from the room.
 func (m *Memory) Del(id SocketID, room Room) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if mine := m.sids[id]; mine != nil {
-		delete(mine, room)
+	if mine, ok := m.sids[id]; ok {
+		mine.del(room)
+		m.sids[id] = mine
 	}
 	m.delMember(room, id)
 }
 
 func (m *Memory) delMember(room Room, id SocketID) {
-	if members := m.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(m.rooms, room)
-		}
+	members, ok := m.rooms[room]
+	if !ok {
+		return
+	}
+	members.del(id)
+	if members.len() == 0 {
+		delete(m.rooms, room)
+	} else {
+		m.rooms[room] = members
 	}
 }
 
@@ -100,9 +99,8 @@ func (m *Memory) delMember(room Room, id SocketID) {
 func (m *Memory) DelAll(id SocketID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for r := range m.sids[id] {
-		m.delMember(r, id)
-	}
+	mine := m.sids[id]
+	mine.each(func(r Room) { m.delMember(r, id) })
 	delete(m.sids, id)
 }
 
@@ -111,10 +109,8 @@ func (m *Memory) SocketRooms(id SocketID) []Room {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	mine := m.sids[id]
-	out := make([]Room, 0, len(mine))
-	for r := range mine {
-		out = append(out, r)
-	}
+	out := make([]Room, 0, mine.len())
+	mine.each(func(r Room) { out = append(out, r) })
 	slices.Sort(out)
 	return out
 }
@@ -139,18 +135,19 @@ func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
 			seen = make(map[SocketID]struct{})
 		}
 		for _, r := range opts.Rooms {
-			for id := range m.rooms[r] {
+			members := m.rooms[r]
+			members.each(func(id SocketID) {
 				if _, skip := except[id]; skip {
-					continue
+					return
 				}
 				if seen != nil {
 					if _, dup := seen[id]; dup {
-						continue
+						return
 					}
 					seen[id] = struct{}{}
 				}
 				ids = append(ids, id)
-			}
+			})
 		}
 	} else {
 		for id := range m.sids {
@@ -180,9 +177,8 @@ func (m *Memory) exceptSet(except []Room) map[SocketID]struct{} {
 	}
 	out := make(map[SocketID]struct{})
 	for _, r := range except {
-		for id := range m.rooms[r] {
-			out[id] = struct{}{}
-		}
+		members := m.rooms[r]
+		members.each(func(id SocketID) { out[id] = struct{}{} })
 	}
 	return out
 }
