@@ -17,6 +17,9 @@
 //     answers the upgrade).
 //   - poller_linux.go: the epoll set where idle WebSockets wait without a
 //     goroutine (poller_other.go: none elsewhere).
+//   - flush.go, flush_linux.go: the flushers that write queued WebSocket
+//     frames of many sessions with non-blocking sends (flush_other.go:
+//     writer goroutines only elsewhere).
 //   - bind_nethttp.go, bind_fasthttp.go: Server.ServeHTTP and
 //     Server.ServeFastHTTP, the two stacks' implementations of the hooks.
 //   - codec.go: Packet, EncodePacket, DecodePacket, AppendPayload,
@@ -30,12 +33,14 @@
 // # Concurrency
 //
 // One session has at most one reader (a polling POST at a time, or the
-// WebSocket reader goroutine) and at most one writer (the pending polling GET
-// or a WebSocket writer goroutine that only runs while packets are queued);
-// the heartbeat runs on a timer. The WebSocket reader, too, only runs while
-// the client sends: an idle WebSocket session waits in the Server's epoll set
-// (Linux, plain TCP) or else on one goroutine with a fresh stack, and holds no
-// read buffer. Handler calls of one session are serialized.
+// WebSocket reader goroutine) and at most one writer (the pending polling
+// GET, or for WebSocket a round in one of the Server's flushers, which write
+// many sessions' queues from one goroutine with non-blocking sends, or a
+// writer goroutine of the session's own when its socket is full or cannot
+// be written without blocking, see flush.go); the heartbeat runs on a timer.
+// The WebSocket reader, too, only runs while the client sends: an idle
+// WebSocket session waits in the Server's epoll set (Linux, plain TCP) or
+// else on one goroutine with a fresh stack, and holds no read buffer. Handler calls of one session are serialized.
 //
 // The raw test client in internal/eiotest speaks the same protocol for tests.
 package engine
