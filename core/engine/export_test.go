@@ -17,6 +17,14 @@ func WriterRunning(s *Session) bool {
 	return s.writing
 }
 
+// Flushed reports whether s's WebSocket is written by the flushers (its
+// descriptor can be reached), rather than by writer goroutines only.
+func Flushed(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws != nil && s.ws.raw != nil
+}
+
 // Probed reports whether s answered an upgrade probe that is not finished.
 func Probed(s *Session) bool {
 	s.mu.Lock()

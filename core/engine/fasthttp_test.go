@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"testing"
 	"time"
 
@@ -102,6 +103,9 @@ func TestFastHTTPWebSocket(t *testing.T) {
 	c, s := e.wsSession(t)
 	if c.WSResponse.Header.Get("X-Initial") != "ws" {
 		t.Errorf("initial headers %v", c.WSResponse.Header)
+	}
+	if want := runtime.GOOS == "linux"; engine.Flushed(s) != want {
+		t.Errorf("written by the flushers: %v, want %v", !want, want)
 	}
 	if err := c.WriteWS(eiotest.Message("hello")); err != nil {
 		t.Fatal(err)

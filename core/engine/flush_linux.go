@@ -13,7 +13,12 @@ import (
 
 // rawConnOf returns the descriptor access of a plain TCP connection, or nil:
 // a TLS or otherwise wrapped connection must be written through its Write.
+// fasthttp hands a hijacked connection over in a wrapper that only changes
+// reading and closing; its UnsafeConn is the connection written to.
 func rawConnOf(nc net.Conn) syscall.RawConn {
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		nc = u.UnsafeConn()
+	}
 	tc, ok := nc.(*net.TCPConn)
 	if !ok {
 		return nil

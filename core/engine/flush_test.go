@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,6 +28,9 @@ func TestSocketFullThenIdle(t *testing.T) {
 	}
 	defer func() { _ = c.Close() }()
 	s := h.waitSessions(t, 1)[0]
+	if runtime.GOOS == "linux" && !engine.Flushed(s) {
+		t.Fatal("a plain TCP connection on Linux is not written by the flushers")
+	}
 
 	const n = 512
 	for i := 0; i < n; i++ {
