@@ -1,4 +1,7 @@
-//go:build linux
+//go:build linux && !386
+
+// linux/386 has no sendto system call of its own (it goes through
+// socketcall); it uses writer goroutines, as in flush_other.go.
 
 package engine
 
@@ -14,9 +17,11 @@ import (
 // rawConnOf returns the descriptor access of a plain TCP connection, or nil:
 // a TLS or otherwise wrapped connection must be written through its Write.
 // fasthttp hands a hijacked connection over in a wrapper that only changes
-// reading and closing; its UnsafeConn is the connection written to.
-func rawConnOf(nc net.Conn) syscall.RawConn {
-	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+// reading and closing (hijacked is true then); its UnsafeConn is the
+// connection written to. The unwrapped connection is for sends only: the
+// wrapper may hold bytes already read.
+func rawConnOf(nc net.Conn, hijacked bool) syscall.RawConn {
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok && hijacked {
 		nc = u.UnsafeConn()
 	}
 	tc, ok := nc.(*net.TCPConn)
@@ -37,13 +42,16 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // loaded core the scheduler would otherwise hand the P to another thread
 // whenever one send outlasts a sysmon tick, which shows up as thread
 // switches costing as much as the sends themselves (perf, fanout at 20/s on
-// one core).
+// one core). A raw system call cannot be preempted, so one copies at most
+// maxRawSend bytes.
 type rawSender struct {
 	out []byte
 	n   int
 	err error
 	fn  func(fd uintptr) bool
 }
+
+const maxRawSend = 256 << 10
 
 func (r *rawSender) init() { r.fn = r.sendTo }
 
@@ -60,32 +68,46 @@ func (r *rawSender) sendTo(fd uintptr) bool {
 		case syscall.EAGAIN:
 			r.n = 0
 		default:
-			r.err = e
+			r.err = os.NewSyscallError("sendto", e)
 		}
 		return true
 	}
 }
 
-// send offers b to the connection without waiting and returns how much of
-// it the socket took.
+// send offers b to the connection without waiting, in sends of at most
+// maxRawSend bytes, and returns how much of it the socket took.
 func (r *rawSender) send(rc syscall.RawConn, b []byte) (int, error) {
-	r.out, r.n, r.err = b, 0, nil
-	err := rc.Write(r.fn)
-	r.out = nil
-	if err == nil {
-		err = r.err
+	total := 0
+	for total < len(b) {
+		chunk := b[total:min(len(b), total+maxRawSend)]
+		r.out, r.n, r.err = chunk, 0, nil
+		err := rc.Write(r.fn)
+		r.out = nil
+		if err == nil {
+			err = r.err
+		}
+		total += r.n
+		if err != nil || r.n < len(chunk) {
+			return total, err
+		}
 	}
-	return r.n, err
+	return total, nil
 }
 
 // sendNow writes as much of b as the socket takes at once; the caller holds
 // w.wmu. A write deadline left by an earlier blocking write has no meaning
-// for a send that does not wait, so an expired one is cleared.
+// for a send that does not wait, so an expired one is cleared, unless
+// shutdown set it.
 func (w *wsConn) sendNow(r *rawSender, b []byte) (int, error) {
+	if w.closed {
+		return 0, net.ErrClosed
+	}
 	n, err := r.send(w.raw, b)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !w.closing.Load() {
 		if err = w.nc.SetWriteDeadline(time.Time{}); err == nil {
-			n, err = r.send(w.raw, b)
+			var m int
+			m, err = r.send(w.raw, b[n:])
+			n += m
 		}
 	}
 	return n, err

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || 386
 
 package engine
 
@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// rawConnOf returns nil: outside Linux every WebSocket session writes from a
-// writer goroutine of its own (see flusher).
-func rawConnOf(net.Conn) syscall.RawConn { return nil }
+// rawConnOf returns nil: outside Linux (and on linux/386) every WebSocket
+// session writes from a writer goroutine of its own (see flusher).
+func rawConnOf(net.Conn, bool) syscall.RawConn { return nil }
 
 type rawSender struct{}
 

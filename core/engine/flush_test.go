@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -77,5 +78,44 @@ func checkFanMessage(t *testing.T, c *websocket.Conn, i, size int) {
 	if string(data) != want {
 		t.Fatalf("message %d: got %d bytes starting %q, want %d bytes starting %q",
 			i, len(data), data[:min(len(data), 12)], len(want), want[:12])
+	}
+}
+
+// TestStalledWriterCutShortOnClose: a writer blocked on a client that
+// stopped reading holds the connection's write lock for up to WriteTimeout
+// (10 s by default). When the session closes meanwhile (here the client
+// sends a close packet), the reader's shutdown must cut that write short
+// rather than wait for it, so the connection and its Server task end at
+// once.
+func TestStalledWriterCutShortOnClose(t *testing.T) {
+	t.Parallel()
+	srv, h, url := newFanServer(t, engine.Options{PingInterval: time.Minute})
+	c, err := dialFan(url, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	s := h.waitSessions(t, 1)[0]
+	for i := 0; i < 1024; i++ {
+		if err := s.Send(fanMessage(i, 1024)); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	// The kernel buffers hold a few dozen KiB: a writer is left waiting.
+	eventually(t, "writer blocked", func() bool {
+		p, _ := engine.Queued(s)
+		return engine.WriterRunning(s) && p > 0
+	})
+	if err := c.WriteMessage(websocket.TextMessage, []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitFanClose(t, h, s); ev.reason != engine.ReasonTransportClose {
+		t.Fatalf("closed with %q", ev.reason)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	if err := srv.Close(ctx); err != nil {
+		t.Fatalf("Server.Close after %v: %v (a writer still holds the connection)", time.Since(t0), err)
 	}
 }

@@ -491,7 +491,7 @@ func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
 	s.handshakeHeaders(req, sid, h)
 	err = up.Upgrade(h, func(c *websocket.Conn) {
 		s.enter() // the reader's task
-		w := newWSConn(c, s)
+		w := newWSConn(c, s, up)
 		sess := newSession(s, sid, hs, TransportWebSocket)
 		sess.ws = w
 		if e := s.register(sess); e != nil {

@@ -25,6 +25,8 @@ type wsConn struct {
 	nc           net.Conn
 	raw          syscall.RawConn // nc's descriptor, nil when it cannot be reached
 	wmu          sync.Mutex      // held for each write, across a flusher's hand-over
+	closed       bool            // under wmu: shutdown is done, nothing more is written
+	closing      atomic.Bool     // shutdown began: no writer may block any more
 	writeTimeout time.Duration
 	readLimit    int64
 	poller       *idlePoller // the Server's
@@ -43,12 +45,13 @@ type wsConn struct {
 // newWSConn takes over c's network connection for srv; the engine reads and
 // writes frames itself, so c, with its buffers, is dropped. The upgrade has
 // not read from c, and bytes the client sent early come through
-// c.UnderlyingConn().
-func newWSConn(c *websocket.Conn, srv *Server) *wsConn {
+// c.UnderlyingConn(). up is the Upgrader that made c.
+func newWSConn(c *websocket.Conn, srv *Server, up Upgrader) *wsConn {
 	nc := c.UnderlyingConn()
+	_, hijacked := up.(*fastUpgrader)
 	return &wsConn{
 		nc:           nc,
-		raw:          rawConnOf(nc),
+		raw:          rawConnOf(nc, hijacked),
 		writeTimeout: srv.opts.WriteTimeout,
 		readLimit:    srv.opts.MaxHTTPBufferSize,
 		poller:       &srv.poller,
@@ -66,8 +69,18 @@ func (w *wsConn) interrupt() {
 }
 
 // shutdown sends a close frame (briefly bounded) and closes the connection.
+// A writer blocked on a client that stopped reading would hold wmu until its
+// WriteTimeout; the expired deadline cuts it short (a writer that sets its
+// own deadline afterwards sees closing and gives up). Once shutdown holds
+// wmu nothing more is written: with fasthttp the connection wrapper goes
+// back to a pool when the reader ends.
 func (w *wsConn) shutdown() {
-	_ = w.writeControl(opClose, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	w.closing.Store(true)
+	_ = w.nc.SetWriteDeadline(time.Unix(1, 0))
+	w.wmu.Lock()
+	_ = w.writeControlLocked(opClose, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	w.closed = true
+	w.wmu.Unlock()
 	_ = w.nc.Close()
 }
 
@@ -78,10 +91,10 @@ func (w *wsConn) shutdown() {
 func (w *wsConn) writeBatch(ps []Packet) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	nc := w.nc
-	if err := nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+	if err := w.beginBlockingWrite(); err != nil {
 		return err
 	}
+	nc := w.nc
 	bp := frameBufs.Get().(*[]byte)
 	buf := (*bp)[:0]
 	var err error
@@ -113,11 +126,27 @@ func (w *wsConn) writeText(p Packet) error {
 
 // writeLocked writes b under WriteTimeout; the caller holds wmu.
 func (w *wsConn) writeLocked(b []byte) error {
-	if err := w.nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+	if err := w.beginBlockingWrite(); err != nil {
 		return err
 	}
 	_, err := w.nc.Write(b)
 	return err
+}
+
+// beginBlockingWrite sets the WriteTimeout deadline for a write that may
+// wait for the client, unless the connection is shut down or shutting down;
+// the caller holds wmu.
+func (w *wsConn) beginBlockingWrite() error {
+	if w.closed {
+		return net.ErrClosed
+	}
+	if err := w.nc.SetWriteDeadline(time.Now().Add(w.writeTimeout)); err != nil {
+		return err
+	}
+	if w.closing.Load() { // after the deadline: see shutdown
+		return net.ErrClosed
+	}
+	return nil
 }
 
 const (
@@ -403,7 +432,7 @@ func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
 	}
 	err := up.Upgrade(nil, func(c *websocket.Conn) {
 		s.srv.enter() // the reader's task
-		w := newWSConn(c, s.srv)
+		w := newWSConn(c, s.srv, up)
 		if !s.beginProbe(w) {
 			s.endReading(w, nil)
 			return

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"slices"
 	"strconv"
 	"sync"
@@ -273,10 +274,20 @@ func maskBytes(key [4]byte, pos int, b []byte) int {
 }
 
 // writeControl writes one control frame, briefly bounded. Like every write
-// on the connection it is a single Write holding a whole frame, so it never
-// interleaves with the writer's frames. After a close frame it writes
-// nothing more. Only the reader goroutine calls it.
+// on the connection it holds wmu, so it never interleaves with the writer's
+// frames. After a close frame it writes nothing more. Only the reader
+// goroutine calls it.
 func (w *wsConn) writeControl(op byte, payload []byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	if w.closed {
+		return net.ErrClosed
+	}
+	return w.writeControlLocked(op, payload)
+}
+
+// writeControlLocked is writeControl with wmu held.
+func (w *wsConn) writeControlLocked(op byte, payload []byte) error {
 	if w.closeSent {
 		return errCloseSent
 	}
@@ -285,8 +296,6 @@ func (w *wsConn) writeControl(op byte, payload []byte) error {
 	}
 	b := appendFrameHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	b = append(b, payload...)
-	w.wmu.Lock()
-	defer w.wmu.Unlock()
 	_ = w.nc.SetWriteDeadline(time.Now().Add(min(w.writeTimeout, wsControlWait)))
 	_, err := w.nc.Write(b)
 	return err
