@@ -28,7 +28,21 @@ func (s *Server) ServeFastHTTP(ctx context.Context, rc *fasthttp.RequestCtx) {
 		ctx = context.Background()
 	}
 	res := &fastResponse{rc: rc, h: http.Header{}}
-	s.Serve(&fastRequest{rc: rc, ctx: ctx}, res, &fastUpgrader{up: &s.fastUp, rc: rc})
+	keep, _ := rc.UserValue(hijackKeepsConnKey{}).(bool)
+	s.Serve(&fastRequest{rc: rc, ctx: ctx}, res, &fastUpgrader{up: &s.fastUp, rc: rc, keep: keep})
+}
+
+type hijackKeepsConnKey struct{}
+
+// HijackKeepsConn tells ServeFastHTTP, for rc, that the fasthttp.Server
+// serving it keeps hijacked connections open after their handler returns
+// (fasthttp.Server.KeepHijackedConns; siofiber calls it when the Fiber app's
+// server has it set). A WebSocket then outlives fasthttp's hijack handler:
+// while idle it holds no goroutine, no request context and no read buffer,
+// as on net/http. Without that server setting, fasthttp would close the
+// connection when the handler returns, so do not call it then.
+func HijackKeepsConn(rc *fasthttp.RequestCtx) {
+	rc.SetUserValue(hijackKeepsConnKey{}, true)
 }
 
 func newFastUpgrader(pool *sync.Pool) websocket.FastHTTPUpgrader {
@@ -174,10 +188,43 @@ func copyHeaders(dst *fasthttp.ResponseHeader, h http.Header) {
 }
 
 // fastUpgrader upgrades with websocket.FastHTTPUpgrader; run is called on the
-// hijacked connection after the handler returned.
+// hijacked connection after the handler returned. With keep (see
+// HijackKeepsConn) the connection outlives run (connKeeper).
 type fastUpgrader struct {
-	up *websocket.FastHTTPUpgrader
-	rc *fasthttp.RequestCtx
+	up   *websocket.FastHTTPUpgrader
+	rc   *fasthttp.RequestCtx
+	keep bool
+}
+
+func (u *fastUpgrader) keepsConn() bool { return u.keep }
+
+// takeHijacked returns the connection under fasthttp's hijack wrapper hc and
+// the bytes the wrapper's reader already holds: that reader goes back to
+// fasthttp's pool when the hijack handler returns, so a connection that
+// outlives the handler is read directly. (RFC 6455 clients send nothing
+// before the handshake's answer; the bytes are kept all the same.) With an
+// expired read deadline, the wrapper's reader hands out what it buffered and
+// then fails without reading the connection.
+func takeHijacked(hc net.Conn) (net.Conn, []byte) {
+	u, ok := hc.(interface{ UnsafeConn() net.Conn })
+	if !ok {
+		return hc, nil
+	}
+	nc := u.UnsafeConn()
+	if nc.SetReadDeadline(time.Unix(1, 0)) != nil {
+		return nc, nil
+	}
+	var pre []byte
+	var buf [512]byte
+	for {
+		n, err := hc.Read(buf[:])
+		pre = append(pre, buf[:n]...)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	_ = nc.SetReadDeadline(time.Time{})
+	return nc, pre
 }
 
 func (u *fastUpgrader) Upgrade(h http.Header, run func(c *websocket.Conn)) error {

@@ -95,4 +95,4 @@ func (u *httpUpgrader) Upgrade(h http.Header, run func(c *websocket.Conn)) error
 	return nil
 }
 
-func (u *httpUpgrader) keepsConn() {}
+func (u *httpUpgrader) keepsConn() bool { return true }

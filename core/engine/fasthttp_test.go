@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,77 @@ func TestFastHTTPPollingDeadlineCleared(t *testing.T) {
 		t.Fatalf("the client opened %d connections, want 1 kept alive", n)
 	}
 	e.rec.none(t, evClose, 10*time.Millisecond)
+}
+
+// TestFastHTTPKeptConnsIdle: when the fasthttp server keeps hijacked
+// connections (HijackKeepsConn), a WebSocket outlives fasthttp's hijack
+// handler: idle sessions hold no goroutine (they wait in the engine's epoll
+// set on Linux, or on a reader goroutine elsewhere), and they still carry
+// messages both ways once woken.
+func TestFastHTTPKeptConnsIdle(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			e := newFastEnvKeep(t, keep, engine.Options{PingInterval: time.Minute})
+			const n = 50
+			g0 := runtime.NumGoroutine()
+			clients := make([]*eiotest.Client, n)
+			sessions := make([]*engine.Session, n)
+			for i := range clients {
+				clients[i], sessions[i] = e.wsSession(t)
+			}
+			held := func() int { return runtime.NumGoroutine() - g0 }
+			if keep && runtime.GOOS == "linux" {
+				eventually(t, "idle sessions hold no goroutine", func() bool { return held() < n/5 })
+			} else if !keep {
+				// The hijack handler of each connection waits for its end.
+				if g := held(); g < n {
+					t.Fatalf("%d goroutines for %d sessions: the test cannot tell the modes apart", g, n)
+				}
+			}
+			c, s := clients[n/2], sessions[n/2]
+			if err := c.WriteWS(eiotest.Message("wake")); err != nil {
+				t.Fatal(err)
+			}
+			if m := e.rec.nextMessage(t); string(m.Data) != "wake" {
+				t.Fatalf("message %q", m.Data)
+			}
+			if err := s.Send(engine.Message{Data: []byte("back")}); err != nil {
+				t.Fatal(err)
+			}
+			for { // the recorder echoes "wake" first
+				p, err := c.ReadWSMessage()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Data == "back" {
+					break
+				}
+			}
+		})
+	}
+}
+
+// TestFastHTTPKeptConnEarlyFrame: bytes the client sent right behind its
+// upgrade request sit in fasthttp's reader, which goes back to fasthttp's
+// pool when the hijack handler returns; the engine takes them over first.
+func TestFastHTTPKeptConnEarlyFrame(t *testing.T) {
+	t.Parallel()
+	e := newFastEnvKeep(t, true, engine.Options{})
+	addr := strings.TrimPrefix(strings.TrimSuffix(e.url, "/engine.io/"), "http://")
+	nc, err := net.DialTimeout("tcp", addr, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = nc.Close() }()
+	payload := "4early"
+	frame := append([]byte{0x81, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...) // zero mask
+	req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: " + addr +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write(append([]byte(req), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	e.rec.nextOpen(t)
+	if m := e.rec.nextMessage(t); string(m.Data) != "early" {
+		t.Fatalf("message %q, want %q", m.Data, "early")
+	}
 }

@@ -200,6 +200,13 @@ func newEnv(t testing.TB, opts engine.Options, setup ...func(*recorder)) *env {
 // newFastEnv is newEnv on a real fasthttp server.
 func newFastEnv(t testing.TB, opts engine.Options, setup ...func(*recorder)) *env {
 	t.Helper()
+	return newFastEnvKeep(t, false, opts, setup...)
+}
+
+// newFastEnvKeep is newFastEnv; with keep, the fasthttp server keeps
+// hijacked connections (KeepHijackedConns) and says so to the engine.
+func newFastEnvKeep(t testing.TB, keep bool, opts engine.Options, setup ...func(*recorder)) *env {
+	t.Helper()
 	rec := newRecorder()
 	for _, f := range setup {
 		f(rec)
@@ -210,7 +217,13 @@ func newFastEnv(t testing.TB, opts engine.Options, setup ...func(*recorder)) *en
 		t.Fatal(err)
 	}
 	fs := &fasthttp.Server{
-		Handler: func(rc *fasthttp.RequestCtx) { srv.ServeFastHTTP(nil, rc) },
+		Handler: func(rc *fasthttp.RequestCtx) {
+			if keep {
+				engine.HijackKeepsConn(rc)
+			}
+			srv.ServeFastHTTP(nil, rc)
+		},
+		KeepHijackedConns: keep,
 		// The worker pool's cleaner sleeps this long before it sees Stop.
 		MaxIdleWorkerDuration: 10 * time.Millisecond,
 	}

@@ -115,7 +115,7 @@ type Upgrader interface {
 // buffer: ~2.8 KiB in BenchmarkIdleWebSocket, against 8.5 KiB and a
 // goroutine with a 4 KiB stack when fasthttp/websocket read the frames.
 type connKeeper interface {
-	keepsConn()
+	keepsConn() bool
 }
 
 type deadlineSetter interface {

@@ -27,6 +27,7 @@ type wsConn struct {
 	wmu          sync.Mutex      // held for each write, across a flusher's hand-over
 	closed       bool            // under wmu: shutdown is done, nothing more is written
 	closing      atomic.Bool     // shutdown began: no writer may block any more
+	pre          []byte          // read first: bytes taken over from fasthttp's reader
 	writeTimeout time.Duration
 	readLimit    int64
 	poller       *idlePoller // the Server's
@@ -48,9 +49,14 @@ type wsConn struct {
 // c.UnderlyingConn(). up is the Upgrader that made c.
 func newWSConn(c *websocket.Conn, srv *Server, up Upgrader) *wsConn {
 	nc := c.UnderlyingConn()
-	_, hijacked := up.(*fastUpgrader)
+	fu, hijacked := up.(*fastUpgrader)
+	var pre []byte
+	if hijacked && fu.keep {
+		nc, pre = takeHijacked(nc)
+	}
 	return &wsConn{
 		nc:           nc,
+		pre:          pre,
 		raw:          rawConnOf(nc, hijacked),
 		writeTimeout: srv.opts.WriteTimeout,
 		readLimit:    srv.opts.MaxHTTPBufferSize,
@@ -172,10 +178,18 @@ var frameBufs = sync.Pool{New: func() any {
 	return &b
 }}
 
-// Read feeds the borrowed bufio.Reader: first the byte of the idle wait,
-// then the connection. A frame is at least 6 bytes, so after that byte more
+// Read feeds the borrowed bufio.Reader: first the bytes taken over from
+// fasthttp's reader (pre, before any idle wait), then the byte of the idle
+// wait, then the connection. A frame is at least 6 bytes, so after that byte more
 // are due and reading on cannot wait for nothing.
 func (w *wsConn) Read(p []byte) (int, error) {
+	if len(w.pre) > 0 {
+		n := copy(p, w.pre)
+		if w.pre = w.pre[n:]; len(w.pre) == 0 {
+			w.pre = nil
+		}
+		return n, nil
+	}
 	if !w.hasHead || len(p) == 0 {
 		return w.nc.Read(p)
 	}
@@ -190,7 +204,11 @@ func (w *wsConn) Read(p []byte) (int, error) {
 
 // waitData blocks until the client sends a byte, which it keeps in w.head:
 // the wait of an idle connection, with no read buffer and a shallow stack.
+// Bytes taken over from fasthttp (pre) need no wait.
 func (w *wsConn) waitData() error {
+	if len(w.pre) > 0 {
+		return nil
+	}
 	for {
 		n, err := w.nc.Read(w.head[:])
 		if n == 1 {
@@ -237,7 +255,7 @@ func (w *wsConn) readPacket(br *bufio.Reader) (Packet, error) {
 // returns at once when up lets the connection outlive run (connKeeper),
 // otherwise when the reading ended.
 func (s *Session) serveWS(w *wsConn, up Upgrader, probe bool) {
-	if _, ok := up.(connKeeper); !ok {
+	if k, ok := up.(connKeeper); !ok || !k.keepsConn() {
 		w.done = make(chan struct{})
 	}
 	if probe {
@@ -327,7 +345,7 @@ func (w *wsConn) linger(br *bufio.Reader) (bool, error) {
 // waitIdle waits for the next bytes of w, idle: parked in the poller, or
 // else on a new goroutine.
 func (s *Session) waitIdle(w *wsConn) {
-	if s.srv.poller.park(s, w) {
+	if len(w.pre) == 0 && s.srv.poller.park(s, w) {
 		// A close that came before the park found nothing to interrupt:
 		// take w back then, and end the reading.
 		if s.reading() {
@@ -363,7 +381,7 @@ func (s *Session) reading() bool {
 // pause, until br has no byte left; false when the reading is over (the
 // connection failed or the session closed).
 func (s *Session) readBurst(w *wsConn, br *bufio.Reader) bool {
-	for br.Buffered() > 0 || w.hasHead {
+	for br.Buffered() > 0 || w.hasHead || len(w.pre) > 0 {
 		p, err := w.readPacket(br)
 		if errors.Is(err, ErrMalformed) {
 			s.closeNow(ReasonParseError, err)
