@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/engine"
 )
 
 // Mount registers io on router (a *fiber.App or a fiber.Group, whose
@@ -26,11 +27,21 @@ func Mount(router fiber.Router, io *core.Server) {
 // handshake request it copies c.Locals (all key types) into
 // c.UserContext() with core.WithValues; that context becomes the sockets'
 // context. It ends the chain: it never calls c.Next.
+//
+// When the app's server keeps hijacked connections
+// (app.Server().KeepHijackedConns = true, set before Listen), an idle
+// WebSocket costs no goroutine, request context or read buffer, as on
+// net/http (see engine.HijackKeepsConn); otherwise each WebSocket keeps
+// fasthttp's hijack goroutine while it is open. Only set it when every
+// other handler of the app that hijacks connections closes them itself.
 func Handler(io *core.Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var ctx context.Context
 		if IsHandshake(c) {
 			ctx = core.WithValues(c.UserContext(), locals(c))
+		}
+		if c.App().Server().KeepHijackedConns {
+			engine.HijackKeepsConn(c.Context())
 		}
 		io.ServeFastHTTP(ctx, c.Context())
 		return nil

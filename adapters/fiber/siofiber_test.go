@@ -76,6 +76,19 @@ func TestSessions(t *testing.T) {
 	integrationtest.Sessions(t, mounted(fiber.Config{}), user)
 }
 
+// TestSessionsKeptConns: the same with the app's server keeping hijacked
+// connections, where the engine reads and closes WebSockets itself after
+// fasthttp's hijack handler returned.
+func TestSessionsKeptConns(t *testing.T) {
+	t.Parallel()
+	integrationtest.Sessions(t, func(t *testing.T, io *core.Server) string {
+		app := newFiber(fiber.Config{})
+		app.Server().KeepHijackedConns = true
+		siofiber.Mount(app.Group("/", auth), io)
+		return serve(t, app) + io.Path()
+	}, user)
+}
+
 func TestGet(t *testing.T) {
 	t.Parallel()
 	io, _ := integrationtest.NewServer(t, nil, user)
