@@ -136,6 +136,8 @@ func serve(integration, addr string, io *core.Server) (func(context.Context) err
 		return srv.Shutdown, nil
 	case "fiber":
 		app := fiber.New(fiber.Config{DisableStartupMessage: true})
+		// Idle WebSockets then hold no goroutine (see siofiber.Handler).
+		app.Server().KeepHijackedConns = true
 		siofiber.Mount(app, io)
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {

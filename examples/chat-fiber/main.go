@@ -42,6 +42,9 @@ func main() {
 		DisableStartupMessage: true,
 		IdleTimeout:           time.Minute, // above the ping interval (25 s)
 	})
+	// Nothing else here hijacks connections, so fasthttp may leave them to
+	// their handlers: an idle WebSocket then holds no goroutine.
+	app.Server().KeepHijackedConns = true
 	app.Use(recover.New())
 	app.Get("/", func(c *fiber.Ctx) error {
 		c.Type("html", "utf-8")

@@ -16,7 +16,19 @@ import (
 // middleware, which stores the user with c.Locals; other paths go to the
 // app's files.
 func serveFiber(ln net.Listener, io *core.Server, a *app) func(context.Context) error {
+	return serveFiberWith(ln, io, a, false)
+}
+
+// serveFiberKept is serveFiber with the server keeping hijacked
+// connections: the engine then reads and closes WebSockets itself once
+// fasthttp's hijack handler returned.
+func serveFiberKept(ln net.Listener, io *core.Server, a *app) func(context.Context) error {
+	return serveFiberWith(ln, io, a, true)
+}
+
+func serveFiberWith(ln net.Listener, io *core.Server, a *app, keep bool) func(context.Context) error {
 	f := fiber.New(fiber.Config{DisableStartupMessage: true})
+	f.Server().KeepHijackedConns = keep
 	api := f.Group("/", func(c *fiber.Ctx) error {
 		q := url.Values{}
 		c.Context().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })

@@ -32,6 +32,7 @@ var integrations = []integration{
 	{name: "gin", serve: serveGin, user: userGin},
 	{name: "echo", serve: serveEcho, user: userEcho},
 	{name: "fiber", serve: serveFiber, user: userFiber},
+	{name: "fiber-kept", serve: serveFiberKept, user: userFiber},
 }
 
 // app is what a real application puts in front of its socket endpoint and
