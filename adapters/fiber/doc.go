@@ -26,6 +26,14 @@
 //		...
 //	})
 //
+// Idle WebSockets: fasthttp closes a hijacked connection when its handler
+// returns, so each WebSocket keeps fasthttp's hijack goroutine, request
+// context and read buffer while it is open. Set
+// app.Server().KeepHijackedConns = true (before Listen) and the handler
+// lets the engine take the connection over: an idle WebSocket then holds no
+// goroutine, as on net/http. Only do so when the app's other hijacking
+// handlers close their connections themselves.
+//
 // Middleware that should only check the handshake can let the session's
 // follow-up requests through with [IsHandshake]. A handshake the middleware
 // rejects (401, 403) reaches the official client as a connect_error.
