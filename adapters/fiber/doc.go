@@ -31,8 +31,9 @@
 // context and read buffer while it is open. Set
 // app.Server().KeepHijackedConns = true (before Listen) and the handler
 // lets the engine take the connection over: an idle WebSocket then holds no
-// goroutine, as on net/http. Only do so when the app's other hijacking
-// handlers close their connections themselves.
+// goroutine (Linux, plain TCP), as on net/http. Only do so when the app's
+// other hijacking handlers close their connections themselves (those of
+// Fiber's websocket middleware do not); see [Handler].
 //
 // Middleware that should only check the handshake can let the session's
 // follow-up requests through with [IsHandshake]. A handshake the middleware

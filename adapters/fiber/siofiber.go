@@ -29,11 +29,16 @@ func Mount(router fiber.Router, io *core.Server) {
 // context. It ends the chain: it never calls c.Next.
 //
 // When the app's server keeps hijacked connections
-// (app.Server().KeepHijackedConns = true, set before Listen), an idle
-// WebSocket costs no goroutine, request context or read buffer, as on
-// net/http (see engine.HijackKeepsConn); otherwise each WebSocket keeps
-// fasthttp's hijack goroutine while it is open. Only set it when every
-// other handler of the app that hijacks connections closes them itself.
+// (app.Server().KeepHijackedConns = true, set before Listen), the engine
+// takes each WebSocket connection over: an idle one costs no request context
+// or read buffer and, on Linux over plain TCP, no goroutine, as on net/http
+// (see engine.HijackKeepsConn); otherwise each WebSocket keeps fasthttp's
+// hijack goroutine while it is open. The setting must be on the server that
+// serves the app (app.Server(), which Listen uses; not when the app's
+// Handler is mounted on another fasthttp.Server). Only set it when every
+// other handler of the app that hijacks connections closes them itself:
+// handlers of Fiber's websocket middleware (gofiber/contrib/websocket) do
+// not, and their connections would stay open.
 func Handler(io *core.Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var ctx context.Context

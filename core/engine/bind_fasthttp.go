@@ -204,17 +204,19 @@ func (u *fastUpgrader) keepsConn() bool { return u.keep }
 // outlives the handler is read directly. (RFC 6455 clients send nothing
 // before the handshake's answer; the bytes are kept all the same.) With an
 // expired read deadline, the wrapper's reader hands out what it buffered and
-// then fails without reading the connection.
-func takeHijacked(hc net.Conn) (net.Conn, []byte) {
+// then fails without reading the connection. When the connection cannot be
+// taken over, took is false and hc is returned: the hijack handler must then
+// wait for the connection's end, since fasthttp recycles the wrapper's
+// reader when it returns.
+func takeHijacked(hc net.Conn) (nc net.Conn, pre []byte, took bool) {
 	u, ok := hc.(interface{ UnsafeConn() net.Conn })
 	if !ok {
-		return hc, nil
+		return hc, nil, false
 	}
-	nc := u.UnsafeConn()
+	nc = u.UnsafeConn()
 	if nc.SetReadDeadline(time.Unix(1, 0)) != nil {
-		return nc, nil
+		return hc, nil, false
 	}
-	var pre []byte
 	var buf [512]byte
 	for {
 		n, err := hc.Read(buf[:])
@@ -224,7 +226,7 @@ func takeHijacked(hc net.Conn) (net.Conn, []byte) {
 		}
 	}
 	_ = nc.SetReadDeadline(time.Time{})
-	return nc, pre
+	return nc, pre, true
 }
 
 func (u *fastUpgrader) Upgrade(h http.Header, run func(c *websocket.Conn)) error {

@@ -500,7 +500,7 @@ func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
 			return
 		}
 		sess.start([]string{})
-		sess.serveWS(w, up, false)
+		sess.serveWS(w, false)
 	})
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", "remote_addr", req.RemoteAddr(), "err", err)

@@ -28,6 +28,7 @@ type wsConn struct {
 	closed       bool            // under wmu: shutdown is done, nothing more is written
 	closing      atomic.Bool     // shutdown began: no writer may block any more
 	pre          []byte          // read first: bytes taken over from fasthttp's reader
+	outlives     bool            // the connection outlives the Upgrader's run (connKeeper)
 	writeTimeout time.Duration
 	readLimit    int64
 	poller       *idlePoller // the Server's
@@ -49,14 +50,17 @@ type wsConn struct {
 // c.UnderlyingConn(). up is the Upgrader that made c.
 func newWSConn(c *websocket.Conn, srv *Server, up Upgrader) *wsConn {
 	nc := c.UnderlyingConn()
-	fu, hijacked := up.(*fastUpgrader)
+	k, ok := up.(connKeeper)
+	outlives := ok && k.keepsConn()
 	var pre []byte
+	fu, hijacked := up.(*fastUpgrader)
 	if hijacked && fu.keep {
-		nc, pre = takeHijacked(nc)
+		nc, pre, outlives = takeHijacked(nc)
 	}
 	return &wsConn{
 		nc:           nc,
 		pre:          pre,
+		outlives:     outlives,
 		raw:          rawConnOf(nc, hijacked),
 		writeTimeout: srv.opts.WriteTimeout,
 		readLimit:    srv.opts.MaxHTTPBufferSize,
@@ -252,10 +256,10 @@ func (w *wsConn) readPacket(br *bufio.Reader) (Packet, error) {
 
 // serveWS starts the reader of w for s: the upgrade probe first when probe
 // is set, then readLoop. The reader owns the Server task entered for it. It
-// returns at once when up lets the connection outlive run (connKeeper),
-// otherwise when the reading ended.
-func (s *Session) serveWS(w *wsConn, up Upgrader, probe bool) {
-	if k, ok := up.(connKeeper); !ok || !k.keepsConn() {
+// returns at once when the connection outlives the Upgrader's run
+// (w.outlives), otherwise when the reading ended.
+func (s *Session) serveWS(w *wsConn, probe bool) {
+	if !w.outlives {
 		w.done = make(chan struct{})
 	}
 	if probe {
@@ -455,7 +459,7 @@ func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
 			s.endReading(w, nil)
 			return
 		}
-		s.serveWS(w, up, true)
+		s.serveWS(w, true)
 	})
 	if err != nil {
 		s.debug("websocket upgrade failed", "err", err)
