@@ -198,6 +198,13 @@ type fastUpgrader struct {
 
 func (u *fastUpgrader) keepsConn() bool { return u.keep }
 
+// hijackWrapper is fasthttp's wrapper of a hijacked connection: it reads
+// through fasthttp's buffered reader and, unless the server keeps hijacked
+// connections, does not close; UnsafeConn is the connection under it.
+type hijackWrapper interface {
+	UnsafeConn() net.Conn
+}
+
 // takeHijacked returns the connection under fasthttp's hijack wrapper hc and
 // the bytes the wrapper's reader already holds: that reader goes back to
 // fasthttp's pool when the hijack handler returns, so a connection that
@@ -209,7 +216,7 @@ func (u *fastUpgrader) keepsConn() bool { return u.keep }
 // wait for the connection's end, since fasthttp recycles the wrapper's
 // reader when it returns.
 func takeHijacked(hc net.Conn) (nc net.Conn, pre []byte, took bool) {
-	u, ok := hc.(interface{ UnsafeConn() net.Conn })
+	u, ok := hc.(hijackWrapper)
 	if !ok {
 		return hc, nil, false
 	}

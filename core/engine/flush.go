@@ -102,8 +102,7 @@ func (f *flusher) flush(it flushItem) {
 		s.mu.Unlock()
 		return
 	}
-	s.inflightPackets, s.inflightBytes = len(s.queue), s.queueBytes
-	batch := s.takeQueueLocked(f.batch)
+	batch := s.takeRoundLocked(f.batch)
 	s.mu.Unlock()
 
 	buf := f.buf[:0]

@@ -21,7 +21,7 @@ import (
 // connection written to. The unwrapped connection is for sends only: the
 // wrapper may hold bytes already read.
 func rawConnOf(nc net.Conn, hijacked bool) syscall.RawConn {
-	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok && hijacked {
+	if u, ok := nc.(hijackWrapper); ok && hijacked {
 		nc = u.UnsafeConn()
 	}
 	tc, ok := nc.(*net.TCPConn)

@@ -52,9 +52,12 @@ func (p *idlePoller) park(s *Session, w *wsConn) bool {
 	if !ok {
 		return false
 	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return false
+	rc := w.raw // the same descriptor, when the flushers write it
+	if rc == nil {
+		var err error
+		if rc, err = tc.SyscallConn(); err != nil {
+			return false
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -68,7 +71,7 @@ func (p *idlePoller) park(s *Session, w *wsConn) bool {
 		Pad:    int32(uint32(tok >> 32)),
 	}
 	var cerr error
-	err = rc.Control(func(fd uintptr) {
+	err := rc.Control(func(fd uintptr) {
 		// Re-arm a connection parked before, else add it.
 		cerr = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
 		if cerr == syscall.ENOENT {

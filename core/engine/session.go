@@ -246,6 +246,14 @@ func (s *Session) wakeGetLocked() {
 	}
 }
 
+// takeRoundLocked begins a WebSocket writer round: the queued packets
+// count as in flight (still within the queue bounds) until roundDoneLocked,
+// and are returned; the queue continues in spare (reused).
+func (s *Session) takeRoundLocked(spare []Packet) []Packet {
+	s.inflightPackets, s.inflightBytes = len(s.queue), s.queueBytes
+	return s.takeQueueLocked(spare)
+}
+
 // takeQueueLocked empties the queue into spare (reused) and returns it.
 func (s *Session) takeQueueLocked(spare []Packet) []Packet {
 	q := s.queue

@@ -429,8 +429,7 @@ func (s *Session) writeLoop(w *wsConn) {
 	var batch []Packet
 	s.mu.Lock()
 	for s.roundDoneLocked() {
-		s.inflightPackets, s.inflightBytes = len(s.queue), s.queueBytes
-		batch = s.takeQueueLocked(batch)
+		batch = s.takeRoundLocked(batch)
 		s.mu.Unlock()
 		err := w.writeBatch(batch)
 		clear(batch)
