@@ -49,14 +49,6 @@ func (s *set[T]) del(v T) {
 	}
 }
 
-func (s *set[T]) has(v T) bool {
-	if s.m != nil {
-		_, ok := s.m[v]
-		return ok
-	}
-	return slices.Contains(s.list, v)
-}
-
 func (s *set[T]) len() int {
 	if s.m != nil {
 		return len(s.m)
