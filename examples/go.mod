@@ -8,6 +8,7 @@ require (
 	github.com/gosio/gosio v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/redis/go-redis/v9 v9.17.3
+	go.uber.org/goleak v1.3.0
 )
 
 require (
