@@ -13,9 +13,12 @@
 // (-integration fiber), and exits on SIGTERM or SIGINT.
 // PPROF_ADDR=127.0.0.1:6061 also serves net/http/pprof there.
 //
-//	PORT=3100 go run ./bench
-//	SERVERS="node gosio=./examples/bench" ../shared/bench/run.sh   # from the repo root
-//	go build -o bin/bench ./examples/bench &&
+//	PORT=3100 go run ./bench   # in examples/
+//
+// From the repository root, with the rig beside it:
+//
+//	SERVERS="node gosio=./examples/bench" ../shared/bench/run.sh
+//	(cd examples && go build -o ../bin/bench ./bench) &&
 //	  SERVERS="node 'gosio-fiber=cmd:./bin/bench -integration fiber'" ../shared/bench/run.sh
 package main
 

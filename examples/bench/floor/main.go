@@ -13,7 +13,7 @@
 // connection whose socket does not take a whole frame at once rather than
 // wait for it.
 //
-//	go build -o bin/floor ./examples/bench/floor &&
+//	(cd examples && go build -o ../bin/floor ./bench/floor) &&
 //	  SCENARIOS=fanrate SERVERS="node gosio=./examples/bench 'floor=cmd:./bin/floor'" ../shared/bench/run.sh
 //
 // It listens on 127.0.0.1:$PORT (default 3000) and exits on SIGTERM or
