@@ -122,6 +122,13 @@ type deadlineSetter interface {
 	SetWriteDeadline(t time.Time) error
 }
 
+// lateWriteErrors is implemented by Responses whose body is written after
+// the handler returned (fasthttp's): a failure there reaches the session
+// through the registered function rather than Write's error.
+type lateWriteErrors interface {
+	onWriteError(f func(error))
+}
+
 // Server is an Engine.IO v4 server. Mount it on a path with ServeHTTP
 // (net/http) or ServeFastHTTP (fasthttp); it does not check the path. All
 // methods are safe for concurrent use.

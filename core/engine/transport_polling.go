@@ -171,8 +171,8 @@ func (s *Session) writeBody(res Response, body []byte) error {
 	if d, ok := res.(deadlineSetter); ok {
 		_ = d.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
 	}
-	if f, ok := res.(*fastResponse); ok {
-		f.onWriteError(func(err error) { s.closeNow(ReasonTransportError, err) })
+	if l, ok := res.(lateWriteErrors); ok {
+		l.onWriteError(func(err error) { s.closeNow(ReasonTransportError, err) })
 	}
 	res.WriteHeader(http.StatusOK)
 	_, err := res.Write(body)
