@@ -275,6 +275,12 @@ func (r *RemoteSocket) op() BroadcastOperator { return r.nsp.op().To(r.info.ID) 
 // Emit sends an event to the socket.
 func (r *RemoteSocket) Emit(event string, args ...any) error { return r.op().Emit(event, args...) }
 
+// EmitContext is Emit with a context for this server's hooks, as
+// [BroadcastOperator.EmitContext].
+func (r *RemoteSocket) EmitContext(ctx context.Context, event string, args ...any) error {
+	return r.op().EmitContext(ctx, event, args...)
+}
+
 // Join makes the socket join the rooms.
 func (r *RemoteSocket) Join(rooms ...string) error { return r.op().SocketsJoin(rooms...) }
 

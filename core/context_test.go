@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -136,6 +137,13 @@ func TestSendContextsReachHooks(t *testing.T) {
 				func() error { return s.To("room").EmitContext(ctx, "operator") },
 				func() error { return srv.Of("/").EmitContext(ctx, "namespace") },
 				func() error { return srv.EmitContext(ctx, "server") },
+				func() error {
+					socks, err := srv.In(s.ID()).FetchSockets(ctx)
+					if err != nil || len(socks) != 1 {
+						return fmt.Errorf("fetch sockets: %v, %d", err, len(socks))
+					}
+					return socks[0].EmitContext(ctx, "remote")
+				},
 				func() error { return s.Emit("plain") },
 				func() error { return srv.To("room").Emit("plain-broadcast") },
 			} {
@@ -165,7 +173,7 @@ func TestSendContextsReachHooks(t *testing.T) {
 	a.Emit("/", 1, "go")
 	want := []out{
 		{"socket", "event", 1}, {"emitter", "event", 1}, {"operator", "event", 1},
-		{"namespace", "event", 2}, {"server", "event", 2},
+		{"namespace", "event", 2}, {"server", "event", 2}, {"remote", "event", 1},
 		{"plain", "", 1}, {"plain-broadcast", "", 2},
 	}
 	for _, w := range want {
@@ -173,7 +181,7 @@ func TestSendContextsReachHooks(t *testing.T) {
 			t.Errorf("hook %+v, want %+v", got, w)
 		}
 	}
-	for range 6 { // socket, emitter, namespace, server, plain, plain-broadcast
+	for range 7 { // socket, emitter, namespace, server, remote, plain, plain-broadcast
 		a.ExpectEvent()
 	}
 	a.ExpectAck(1)
