@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,9 +92,18 @@ func (v nsView) OnServerSideEmit(event string, args []any, ack func(args ...any)
 	v.n.mu.RLock()
 	h := v.n.serverSide[event]
 	v.n.mu.RUnlock()
-	if h != nil {
-		h(args, ack)
+	if h == nil {
+		return
 	}
+	// The arguments come from another process: a handler that does not
+	// expect them must not take this one down. The sender of an ack gets
+	// no answer (its timeout tells it).
+	defer func() {
+		if r := recover(); r != nil {
+			v.n.srv.reportError(nil, &PanicError{Event: event, Value: r, Stack: debug.Stack()})
+		}
+	}()
+	h(args, ack)
 }
 
 func (n *Namespace) nextAckID() uint64 { return n.ids.Add(1) - 1 }
@@ -148,7 +158,9 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 }
 
 // OnServerSide registers a handler for events other servers of a cluster
-// send with ServerSideEmit. ack is nil when the sender expects no reply.
+// send with ServerSideEmit. ack is nil when the sender expects no reply. A
+// handler that panics is reported as a *PanicError (Options.OnError, with a
+// nil socket) and the sender of an ack gets no answer.
 func (n *Namespace) OnServerSide(event string, fn func(args []any, ack func(args ...any))) {
 	n.mu.Lock()
 	n.serverSide[event] = fn

@@ -59,8 +59,9 @@ type Options struct {
 	// Hooks observe the server's activity (metrics, tracing). Default: none.
 	Hooks Hooks
 	// OnError is called with errors the server cannot return to a caller:
-	// handler panics, undecodable arguments, failed deliveries. Default:
-	// log them at Warn.
+	// handler panics, undecodable arguments, failed deliveries; s is nil
+	// for an error of no socket (a server-side event handler's). Default:
+	// log them (panics at Error, with their stack).
 	OnError func(s *Socket, err error)
 }
 

@@ -458,6 +458,54 @@ func testClusterServerSideEmit(t *testing.T, cfg nodeConfig) {
 	}
 }
 
+// A server-side handler that panics on arguments it did not expect (they
+// come from another process) is reported, and the server goes on handling
+// server-side events.
+func TestClusterServerSidePanic(t *testing.T) {
+	forEachMode(t, time.Second, func(t *testing.T, cfg nodeConfig) {
+		r := startRedis(t)
+		errs := make(chan error, 4)
+		got := make(chan string, 4)
+		recv := cfg
+		recv.onError = func(s *core.Socket, err error) {
+			if s != nil {
+				t.Errorf("socket %s for a server-side error", s.ID())
+			}
+			errs <- err
+		}
+		recv.setup = func(io *core.Server) {
+			io.Of("/").OnServerSide("job", func(args []any, _ func(...any)) {
+				got <- args[0].(string) // a sender may pass anything
+			})
+		}
+		a := newNode(t, r.Addr, cfg)
+		newNode(t, r.Addr, recv)
+		if err := a.IO.ServerSideEmit("job", 42); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.IO.ServerSideEmit("job", "ok"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-errs:
+			var perr *core.PanicError
+			if !errors.As(err, &perr) || perr.Event != "job" || len(perr.Stack) == 0 {
+				t.Fatalf("OnError got %v, want a PanicError for job", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the panic was not reported")
+		}
+		select {
+		case s := <-got:
+			if s != "ok" {
+				t.Fatalf("handler got %q", s)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the next server-side event was not handled")
+		}
+	})
+}
+
 func TestClusterNamespaces(t *testing.T) {
 	r := startRedis(t)
 	var nodes []*node

@@ -130,6 +130,7 @@ type nodeConfig struct {
 	opts    *sioredis.Options
 	sharded *sioredis.ShardedOptions
 	setup   func(io *core.Server)
+	onError func(s *core.Socket, err error) // core.Options.OnError
 	gopts   *sioredis.GoRedisOptions
 	// dial, when set, opens the node's Redis connections; wrap, when set,
 	// wraps its HTTP listener (fault tests track connections with them).
@@ -149,7 +150,7 @@ func newNode(t testing.TB, addr string, cfg nodeConfig) *node {
 	} else {
 		factory = sioredis.Factory(client, cfg.opts)
 	}
-	io := core.NewServer(&core.Options{Adapter: factory})
+	io := core.NewServer(&core.Options{Adapter: factory, OnError: cfg.onError})
 	if cfg.setup != nil {
 		cfg.setup(io)
 	}
