@@ -458,6 +458,21 @@ func testClusterServerSideEmit(t *testing.T, cfg nodeConfig) {
 	}
 }
 
+// A float32 argument reaches the clients of other servers as the local
+// ones see it (0.1, as encoding/json prints a float32), not widened.
+func TestClusterFloat32(t *testing.T) {
+	tc := newTestCluster(t, 2, nodeConfig{opts: &sioredis.Options{}})
+	if err := tc.nodes[0].IO.Emit("f", float32(0.1), []any{float32(2.2)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tc.clients[0][0].Expect("f"); got != "0.1,[2.2]" {
+		t.Fatalf("local client got %s", got)
+	}
+	if got := tc.clients[1][0].Expect("f"); got != "0.1,[2.2]" {
+		t.Fatalf("remote client got %s", got)
+	}
+}
+
 // A server-side handler that panics on arguments it did not expect (they
 // come from another process) is reported, and the server goes on handling
 // server-side events.

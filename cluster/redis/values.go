@@ -67,7 +67,10 @@ func toTreeDepth(v any, depth int) (any, error) {
 	case float64:
 		return x, nil
 	case float32:
-		return float64(x), nil
+		// The float64 encoding/json would print for a float32: 0.1, not
+		// 0.10000000149011612, as the local clients see it.
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		return f, nil
 	case int:
 		return int64(x), nil
 	case int8:
