@@ -164,14 +164,35 @@ func (s *Socket) value(key any) (any, bool) {
 
 // startClosing marks the socket as disconnecting for reason; it reports
 // false when a disconnect was already under way (whose reason stands).
+//
+// What waits on the socket is released at once rather than in the
+// disconnect sequence, which runs on the dispatcher: a handler waiting there
+// for its own client's ack (EmitWithAck with the event's context) would
+// otherwise hold up the very sequence that ends its wait. The context is
+// cancelled and the pending acks fail with ErrDisconnected; no ack is taken
+// after that (addAck).
 func (s *Socket) startClosing(reason string) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing.Load() {
+		s.mu.Unlock()
 		return false
 	}
 	s.reason = reason
 	s.closing.Store(true)
+	s.ctxDone = true
+	var cancel context.CancelFunc
+	if s.ctx != nil {
+		cancel = s.ctx.cancel
+	}
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	for _, fn := range acks {
+		fn(nil)
+	}
 	return true
 }
 
@@ -317,7 +338,9 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 	p := &parser.Packet{Type: parser.Event, Nsp: s.nsp.name, Data: append([]any{event}, args...)}
 	if ack != nil {
 		p.ID, p.HasID = s.nsp.nextAckID(), true
-		s.addAck(p.ID, ack)
+		if !s.addAck(p.ID, ack) {
+			return 0, ErrDisconnected
+		}
 	}
 	s.mu.Lock()
 	out := s.onAnyOut
@@ -425,13 +448,19 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*A
 	return e.s.emitWithAck(ctx, event, args, e.volatile)
 }
 
-func (s *Socket) addAck(id uint64, fn adapter.AckFunc) {
+// addAck registers fn for the client's ack id; false once the socket's
+// disconnect began (startClosing failed the acks then).
+func (s *Socket) addAck(id uint64, fn adapter.AckFunc) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctxDone {
+		return false
+	}
 	if s.acks == nil {
 		s.acks = make(map[uint64]adapter.AckFunc)
 	}
 	s.acks[id] = fn
-	s.mu.Unlock()
+	return true
 }
 
 func (s *Socket) takeAck(id uint64) adapter.AckFunc {
@@ -458,8 +487,8 @@ func (s *Socket) Deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags,
 	if !s.Connected() {
 		return ErrDisconnected
 	}
-	if ack != nil {
-		s.addAck(p.Packet.ID, ack)
+	if ack != nil && !s.addAck(p.Packet.ID, ack) {
+		return ErrDisconnected
 	}
 	err := s.client.write(p.Text, p.Attachments, flags.Volatile)
 	if err != nil && ack != nil {
@@ -523,21 +552,8 @@ func (s *Socket) onClose() {
 	s.nsp.remove(s)
 	s.client.detach(s)
 	s.mu.Lock()
-	s.ctxDone = true
-	var cancel context.CancelFunc
-	if s.ctx != nil {
-		cancel = s.ctx.cancel
-	}
-	acks := s.acks
-	s.acks = nil
 	disconnect := s.disconnect
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	for _, fn := range acks {
-		fn(nil)
-	}
 	if h := s.nsp.srv.opts.Hooks.OnDisconnect; h != nil {
 		h(s, reason)
 	}

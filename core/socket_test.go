@@ -679,3 +679,47 @@ func TestHooks(t *testing.T) {
 		}
 	}
 }
+
+// A handler that waits for its own client's ack with the event's context
+// returns as soon as the client goes away: the disconnect cancels the
+// context and fails the pending acks at once, not from the dispatcher that
+// the waiting handler occupies; the disconnect handlers run after it.
+func TestAckWaitReleasedOnDisconnect(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	waiting := make(chan struct{}, 1)
+	returned := make(chan error, 1)
+	disconnected := make(chan string, 1)
+	release, cancelRelease := context.WithCancel(context.Background())
+	defer cancelRelease() // lets the handler go at the end, so nothing leaks
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(_ *core.Socket, reason string) { disconnected <- reason })
+		s.On("ask", func(s *core.Socket, e *core.Event) error {
+			ctx, cancel := context.WithCancel(e.Context())
+			defer cancel()
+			stop := context.AfterFunc(release, cancel)
+			defer stop()
+			waiting <- struct{}{}
+			_, err := s.EmitWithAck(ctx, "question")
+			returned <- err
+			return nil
+		})
+	})
+	c := siotest.Dial(t, url, nil)
+	c.MustConnect("/", nil)
+	c.Emit("/", -1, "ask")
+	recv(t, waiting)
+	if ev := c.ExpectEvent(); ev.Name != "question" {
+		t.Fatalf("got %q", ev.Name)
+	}
+	c.Close() // the client goes away without acknowledging
+	select {
+	case err := <-returned:
+		if !errors.Is(err, core.ErrDisconnected) && !errors.Is(err, context.Canceled) {
+			t.Errorf("EmitWithAck returned %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("EmitWithAck still waiting 2s after the client went away; the disconnect is stuck behind it")
+	}
+	recv(t, disconnected)
+}
