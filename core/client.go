@@ -122,7 +122,11 @@ func (c *client) connect(p *parser.Packet) {
 		auth = json.RawMessage("{}")
 	}
 	c.mu.Lock()
-	if c.closed || c.socketLocked(name) != nil || c.connecting[name] {
+	// A socket whose disconnect is under way does not count: the client
+	// may connect again as soon as it sent DISCONNECT or got one (the
+	// new socket's connect runs on the dispatcher after the old one's
+	// disconnect sequence).
+	if s := c.socketLocked(name); c.closed || (s != nil && s.Connected()) || c.connecting[name] {
 		c.mu.Unlock()
 		return
 	}

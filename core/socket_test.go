@@ -723,3 +723,53 @@ func TestAckWaitReleasedOnDisconnect(t *testing.T) {
 	}
 	recv(t, disconnected)
 }
+
+// DISCONNECT and CONNECT for one namespace back to back (the client's
+// socket.disconnect(); socket.connect()): the new CONNECT is answered,
+// although the old socket's disconnect may still be queued.
+func TestReconnectRightAfterClientDisconnect(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	srv.OnConnection(func(s *core.Socket) {})
+	for i := 0; i < 20; i++ {
+		c := siotest.Dial(t, url, nil)
+		c.MustConnect("/", nil)
+		c.Send(&parser.Packet{Type: parser.Disconnect, Nsp: "/"})
+		c.Send(&parser.Packet{Type: parser.Connect, Nsp: "/"})
+		p, err := c.NextErr(2 * time.Second)
+		if err != nil {
+			t.Fatalf("attempt %d: no answer to CONNECT sent right after DISCONNECT: %v", i, err)
+		}
+		if p.Type != parser.Connect {
+			t.Fatalf("attempt %d: got %v %s", i, p.Type, p.Raw)
+		}
+		c.Close()
+	}
+}
+
+// The same after a server-side disconnect from a handler that goes on
+// working after Socket.Disconnect: the client's CONNECT, sent as soon as it
+// got DISCONNECT (what socket.io-client's socket.connect() does after "io
+// server disconnect"), is answered.
+func TestReconnectAfterServerDisconnectFromHandler(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("kick", func(s *core.Socket, e *core.Event) error {
+			s.Disconnect(false)
+			time.Sleep(200 * time.Millisecond) // e.g. an audit log write
+			return nil
+		})
+	})
+	c := siotest.Dial(t, url, nil)
+	c.MustConnect("/", nil)
+	c.Emit("/", -1, "kick")
+	if p := c.Next(); p.Type != parser.Disconnect {
+		t.Fatalf("got %v", p.Type)
+	}
+	c.Send(&parser.Packet{Type: parser.Connect, Nsp: "/"}) // what socket.io-client's socket.connect() sends
+	p, err := c.NextErr(2 * time.Second)
+	if err != nil || p.Type != parser.Connect {
+		t.Fatalf("no CONNECT answer after a server disconnect: %v %v", p, err)
+	}
+}
