@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -217,12 +218,15 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 	}
 	mws, conns := n.chain()
 	var admitted *Socket // a fresh socket the middlewares admitted
+	var joined []string  // rooms the middlewares made it join
 	if !recovering || rec.RunMiddlewares {
 		admitted = newSocket(n, c, hs, nil)
 		if err := admitted.runMiddlewares(mws); err != nil {
+			n.discard(admitted)
 			c.refuse(n.name, err)
 			return
 		}
+		joined = slices.DeleteFunc(admitted.Rooms(), func(r string) bool { return r == admitted.id })
 	}
 	var s *Socket
 	if recovering {
@@ -236,7 +240,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 			if admitted != nil {
 				r.values = admitted.values
 			}
-			if n.connect(c, r, sess.Rooms) {
+			if n.connect(c, r, slices.Concat(sess.Rooms, joined)) {
 				for _, p := range sess.Missed {
 					_ = c.writePacket(p, false)
 				}
@@ -244,15 +248,20 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 			}
 		})
 	}
+	if s != nil && admitted != nil {
+		n.discard(admitted) // recovered: its values and rooms went to s
+	}
 	if s == nil {
 		if admitted == nil {
 			admitted = newSocket(n, c, hs, nil)
 			if err := admitted.runMiddlewares(mws); err != nil {
+				n.discard(admitted)
 				c.refuse(n.name, err)
 				return
 			}
 		}
 		if !n.connect(c, admitted, nil) {
+			n.discard(admitted)
 			return
 		}
 		s = admitted
@@ -260,6 +269,14 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 	for _, fn := range conns {
 		s.safeCall("connection", func() { fn(s) })
 	}
+}
+
+// discard drops a socket that never connected (refused, replaced by a
+// recovered one, or its connection gone): the rooms its middlewares made it
+// join are left, and it joins none from now on.
+func (n *Namespace) discard(s *Socket) {
+	s.startClosing(ReasonServerNamespaceDisconnect)
+	n.adp.DelAll(s.id)
 }
 
 // connect registers s with its client and namespace, puts it in its own

@@ -2,6 +2,9 @@ package core_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,4 +216,51 @@ func TestUseEventsCoversRecoveredSockets(t *testing.T) {
 	if got := recv(t, seen); got != "mw:ping" {
 		t.Fatalf("recovered socket: got %q", got)
 	}
+}
+
+// With RunMiddlewares, the middlewares run on a provisional socket: the
+// rooms they join go to the recovered socket, beside those of its session
+// (as in Node, where they run on the restored socket), and the provisional
+// one leaves no trace in the adapter.
+func TestRecoveryRunMiddlewaresRooms(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute, RunMiddlewares: true},
+	})
+	var runs atomic.Int32
+	srv.Use(core.ConnectFunc(func(s *core.Socket) error { s.Join(fmt.Sprint("mw", runs.Add(1))); return nil }))
+	conns := make(chan *core.Socket, 2)
+	disconnected := make(chan string, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(_ *core.Socket, reason string) { disconnected <- reason })
+		conns <- s
+	})
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	recv(t, conns)
+	if err := srv.To("mw1").Emit("n"); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.ExpectEvent()
+	offset, _ := ev.Args[len(ev.Args)-1].(string)
+	c.Close()
+	recv(t, disconnected)
+
+	c2 := siotest.Dial(t, url, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": offset}); again.SID != first.SID {
+		t.Fatalf("not recovered: sid %q, want %q", again.SID, first.SID)
+	}
+	s := recv(t, conns)
+	if rooms := s.Rooms(); !slices.Equal(sorted(rooms), sorted([]string{first.SID, "mw1", "mw2"})) {
+		t.Errorf("recovered socket's rooms %v", rooms)
+	}
+	if ids := srv.Of("/").Adapter().Sockets(core.BroadcastOptions{}); !slices.Equal(ids, []string{first.SID}) {
+		t.Errorf("adapter sockets %v, want only %s", ids, first.SID)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -773,3 +773,25 @@ func TestReconnectAfterServerDisconnectFromHandler(t *testing.T) {
 		t.Fatalf("no CONNECT answer after a server disconnect: %v %v", p, err)
 	}
 }
+
+// A socket that a connect middleware refused leaves the rooms the
+// middlewares before it made it join.
+func TestRefusedSocketLeavesNoRooms(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	srv.Use(core.ConnectFunc(func(s *core.Socket) error {
+		s.Join("lobby")
+		return nil
+	}), core.ConnectFunc(func(s *core.Socket) error {
+		return core.NewConnectError("unauthorized", nil)
+	}))
+	c := siotest.Dial(t, url, nil)
+	if p := c.Connect("/", nil); p.Type != parser.ConnectError {
+		t.Fatalf("got %v", p.Type)
+	}
+	ids := srv.Of("/").Adapter().Sockets(core.BroadcastOptions{})
+	rooms, _ := srv.Of("/").Adapter().AllRooms(context.Background())
+	if len(ids) != 0 || len(rooms) != 0 {
+		t.Fatalf("refused socket still in the adapter: sockets %v, rooms %v", ids, rooms)
+	}
+}
