@@ -276,7 +276,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 // join are left, and it joins none from now on.
 func (n *Namespace) discard(s *Socket) {
 	s.startClosing(ReasonServerNamespaceDisconnect)
-	n.adp.DelAll(s.id)
+	s.leaveRooms()
 }
 
 // connect registers s with its client and namespace, puts it in its own

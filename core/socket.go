@@ -30,6 +30,7 @@ type Socket struct {
 	handshake *Handshake
 	recovered bool
 	ctxDone   bool           // the disconnect cancelled the context; under mu
+	left      bool           // the socket left its rooms for good; under mu
 	ctx       *socketContext // made on first use (Context); under mu
 
 	closing   atomic.Bool // a disconnect is under way or done
@@ -206,10 +207,24 @@ func Data[T any](s *Socket) (T, bool) {
 func (s *Socket) Rooms() []string { return s.nsp.adp.SocketRooms(s.id) }
 
 // Join adds the socket to the rooms.
+//
+// Once the socket disconnected, Join does nothing; s.mu orders a Join from
+// another goroutine against the disconnect's leaveRooms, so that it cannot
+// put the socket back in a room after it left them all.
 func (s *Socket) Join(rooms ...string) {
-	if s.Connected() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.left && s.Connected() {
 		s.nsp.adp.AddAll(s.id, rooms...)
 	}
+}
+
+// leaveRooms takes the socket out of every room, for good.
+func (s *Socket) leaveRooms() {
+	s.mu.Lock()
+	s.left = true
+	s.mu.Unlock()
+	s.nsp.adp.DelAll(s.id)
 }
 
 // Leave removes the socket from the room.
@@ -548,7 +563,7 @@ func (s *Socket) onClose() {
 	if s.nsp.srv.opts.ConnectionStateRecovery != nil && recoverable[reason] {
 		s.nsp.adp.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
 	}
-	s.nsp.adp.DelAll(s.id)
+	s.leaveRooms()
 	s.nsp.remove(s)
 	s.client.detach(s)
 	s.mu.Lock()

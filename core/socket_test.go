@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -793,5 +794,47 @@ func TestRefusedSocketLeavesNoRooms(t *testing.T) {
 	rooms, _ := srv.Of("/").Adapter().AllRooms(context.Background())
 	if len(ids) != 0 || len(rooms) != 0 {
 		t.Fatalf("refused socket still in the adapter: sockets %v, rooms %v", ids, rooms)
+	}
+}
+
+// SocketsJoin racing the disconnects of the sockets it picked does not put
+// a disconnected socket back in a room.
+func TestSocketsJoinRacingDisconnect(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	gone := make(chan struct{}, 256)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+	})
+	const n = 60
+	clients := make([]*siotest.Client, n)
+	for i := range clients {
+		clients[i] = siotest.Dial(t, url, nil)
+		clients[i].MustConnect("/", nil)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = srv.SocketsJoin("r")
+			}
+		}
+	}()
+	for _, c := range clients {
+		c.Close()
+	}
+	for range clients {
+		recv(t, gone)
+	}
+	close(stop)
+	wg.Wait()
+	if ghosts := srv.Of("/").Adapter().Sockets(core.BroadcastOptions{Rooms: []string{"r"}}); len(ghosts) > 0 {
+		t.Fatalf("%d disconnected sockets are still in room r", len(ghosts))
 	}
 }

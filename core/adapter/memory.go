@@ -61,6 +61,24 @@ func (m *Memory) Namespace() Namespace { return m.nsp }
 func (m *Memory) AddAll(id SocketID, rooms ...Room) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.addLocked(id, rooms)
+}
+
+// AddPresent adds the socket to the rooms if it is in the adapter (in a
+// room, its own at least), and reports whether it was. Joins made on a
+// socket's behalf by others (AddSockets) use it: a socket that left every
+// room since it was picked (it disconnected) is not put back.
+func (m *Memory) AddPresent(id SocketID, rooms ...Room) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.sids[id]; !ok {
+		return false
+	}
+	m.addLocked(id, rooms)
+	return true
+}
+
+func (m *Memory) addLocked(id SocketID, rooms []Room) {
 	mine := m.sids[id]
 	for _, r := range rooms {
 		mine.add(r)
@@ -269,7 +287,7 @@ func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]Socke
 
 // AddSockets makes the local sockets matching opts join rooms.
 func (m *Memory) AddSockets(opts BroadcastOptions, rooms []Room) error {
-	m.apply(opts, func(id SocketID) { m.AddAll(id, rooms...) })
+	m.apply(opts, func(id SocketID) { m.AddPresent(id, rooms...) })
 	return nil
 }
 
