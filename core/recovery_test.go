@@ -3,10 +3,16 @@ package core_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fasthttp/websocket"
 
 	"github.com/gosio/gosio/core"
 	"github.com/gosio/gosio/core/parser"
@@ -133,14 +139,17 @@ func TestRecoveryWindowExpires(t *testing.T) {
 	gone := make(chan struct{}, 1)
 	srv.OnConnection(func(s *core.Socket) {
 		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		_ = s.Emit("welcome")
 	})
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
+	welcome := c.ExpectEvent()
+	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
 	c.Close()
 	recv(t, gone)
 	time.Sleep(100 * time.Millisecond) // let the recovery window pass
 	c2 := siotest.Dial(t, url, nil)
-	again := connectWith(t, c2, map[string]any{"pid": first.PID})
+	again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": offset})
 	if again.SID == first.SID {
 		t.Fatal("recovered after the window expired")
 	}
@@ -197,9 +206,14 @@ func TestUseEventsCoversRecoveredSockets(t *testing.T) {
 	srv.OnConnection(func(s *core.Socket) {
 		s.On("ping", func(s *core.Socket, e *core.Event) error { return e.Ack("pong") })
 		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		if !s.Recovered() {
+			_ = s.Emit("welcome") // its offset lets the client recover
+		}
 	})
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
+	welcome := c.ExpectEvent()
+	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
 	c.Emit("/", 1, "ping")
 	c.ExpectAck(1)
 	if got := recv(t, seen); got != "mw:ping" {
@@ -208,7 +222,7 @@ func TestUseEventsCoversRecoveredSockets(t *testing.T) {
 	c.Close()
 	recv(t, gone)
 	c2 := siotest.Dial(t, url, nil)
-	if again := connectWith(t, c2, map[string]any{"pid": first.PID}); again.SID != first.SID {
+	if again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": offset}); again.SID != first.SID {
 		t.Fatal("not recovered")
 	}
 	c2.Emit("/", 2, "ping")
@@ -263,4 +277,193 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// An event emitted to one socket carries an offset when recovery is on, as
+// with Node: socket.io-client takes the last string argument of any event
+// as the offset to recover from, so without one an app event ending with a
+// string would make its next recovery fail.
+func TestDirectEmitCarriesOffset(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	conns := make(chan *core.Socket, 2)
+	gone := make(chan struct{}, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		conns <- s
+	})
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	s := recv(t, conns)
+	if err := s.Emit("chat", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.ExpectEvent()
+	if len(ev.Args) != 2 || ev.Args[0] != "hello" {
+		t.Fatalf("event args %v, want hello and an offset", ev.Args)
+	}
+	last, _ := ev.Args[1].(string) // what socket.io-client keeps
+	c.Close()
+	recv(t, gone)
+
+	c2 := siotest.Dial(t, url, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": last}); again.SID != first.SID {
+		t.Fatalf("not recovered with the offset %q of an emitted event", last)
+	}
+}
+
+// rawSocket connects a raw WebSocket client to "/" and returns it with its
+// sid and pid and a reader of its next Socket.IO packet (answering pings):
+// a client that can stop reading, as one whose network went away.
+func rawSocket(t *testing.T, base string) (conn *websocket.Conn, sid, pid string, read func() string) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	u.Path = "/socket.io/"
+	u.RawQuery = "EIO=4&transport=websocket"
+	conn, _, err := (&websocket.Dialer{HandshakeTimeout: siotest.Wait}).Dial(u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetReadDeadline(time.Now().Add(siotest.Wait))
+	read = func() string {
+		t.Helper()
+		for {
+			_, m, err := conn.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case string(m) == "2":
+				_ = conn.WriteMessage(websocket.TextMessage, []byte("3"))
+			case m[0] != '0': // not the open packet
+				return string(m)
+			}
+		}
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	var hello struct{ SID, PID string }
+	if m := read(); !strings.HasPrefix(m, "40") || json.Unmarshal([]byte(m[2:]), &hello) != nil {
+		t.Fatalf("connect: %q", m)
+	}
+	return conn, hello.SID, hello.PID, read
+}
+
+// An event emitted to one socket that the client never got, because its
+// transport dropped, is replayed on recovery like a broadcast sent at the
+// same moment.
+func TestDirectEmitReplayedAfterDrop(t *testing.T) {
+	t.Parallel()
+	srv, base := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	conns := make(chan *core.Socket, 2)
+	gone := make(chan struct{}, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		conns <- s
+	})
+	conn, sid, pid, read := rawSocket(t, base)
+	s := recv(t, conns)
+	if err := srv.Emit("b", 0); err != nil {
+		t.Fatal(err)
+	}
+	var args []any
+	if m := read(); json.Unmarshal([]byte(m[2:]), &args) != nil || len(args) != 3 {
+		t.Fatalf("broadcast: %q", m)
+	}
+	offset := args[2].(string)
+
+	// The client reads no more; a broadcast and an event to the socket go
+	// out; then the connection drops.
+	if err := srv.Emit("b", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Emit("direct", 1); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	conn.Close()
+	recv(t, gone)
+
+	c2 := siotest.Dial(t, base, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": pid, "offset": offset}); again.SID != sid {
+		t.Fatalf("not recovered")
+	}
+	for _, want := range []string{"b", "direct"} {
+		if ev := c2.ExpectEvent(); ev.Name != want {
+			t.Fatalf("replayed %q, want %q", ev.Name, want)
+		}
+	}
+	c2.ExpectNothing(100 * time.Millisecond)
+}
+
+// A client that got no event since it connected reconnects with its pid
+// and no offset: what it missed is unknown (packets sent between the
+// network's failure and the server's noticing it went to the dead
+// transport), so it gets a new socket, as with Node, rather than a
+// recovery that silently lost packets.
+func TestRecoveryRefusedWithoutOffset(t *testing.T) {
+	t.Parallel()
+	srv, base := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	gone := make(chan struct{}, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+	})
+	conn, sid, pid, _ := rawSocket(t, base)
+	if err := srv.Emit("news", 1); err != nil { // never read
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	conn.Close()
+	recv(t, gone)
+
+	c2 := siotest.Dial(t, base, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": pid}); again.SID == sid {
+		t.Fatal("recovered without an offset")
+	}
+}
+
+// Broadcasts from several goroutines at once reach a client in the order
+// of their offsets: a client reports the last offset it got, and a
+// recovery replays what follows it.
+func TestBroadcastOffsetsInOrder(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	c := siotest.Dial(t, url, nil)
+	connectWith(t, c, nil)
+	const writers, each = 4, 300
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				_ = srv.Emit("n", w, i, strings.Repeat("x", 200))
+			}
+		}()
+	}
+	wg.Wait()
+	prev := uint64(0)
+	for i := 0; i < writers*each; i++ {
+		ev := c.ExpectEvent()
+		off := ev.Args[len(ev.Args)-1].(string)
+		seq, err := strconv.ParseUint(off[strings.LastIndexByte(off, '-')+1:], 10, 64)
+		if err != nil {
+			t.Fatalf("offset %q", off)
+		}
+		if seq < prev {
+			t.Fatalf("event %d has offset %d after one with %d", i, seq, prev)
+		}
+		prev = seq
+	}
 }

@@ -363,9 +363,21 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 	for _, fn := range out {
 		fn(s, event, args)
 	}
-	text, att, err := s.nsp.srv.opts.Parser.Encode(p)
-	if err == nil {
-		err = s.client.write(text, att, volatile)
+	var text []byte
+	var att [][]byte
+	send := func(p *parser.Packet) error {
+		var err error
+		if text, att, err = s.nsp.srv.opts.Parser.Encode(p); err != nil {
+			return err
+		}
+		return s.client.write(text, att, volatile)
+	}
+	var err error
+	if se, ok := s.nsp.adp.(adapter.SocketEmitter); ok {
+		// With recovery on, the event gets an offset and is kept.
+		err = se.EmitToSocket(s.id, p, adapter.BroadcastFlags{Volatile: volatile}, send)
+	} else {
+		err = send(p)
 	}
 	if err != nil {
 		if ack != nil {

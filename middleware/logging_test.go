@@ -271,6 +271,12 @@ func TestLogEvents(t *testing.T) {
 	if err := json.Unmarshal(p.Raw, &first); err != nil || first.PID == "" {
 		t.Fatalf("CONNECT %s: %v", p.Raw, err)
 	}
+	// A broadcast gives the client an offset to recover from.
+	if err := srv.Emit("welcome"); err != nil {
+		t.Fatal(err)
+	}
+	welcome := c.ExpectEvent()
+	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
 	c.Emit("/", 1, "echo", "hi")
 	c.ExpectAck(1)
 	c.Emit("/", -1, "fail")
@@ -278,7 +284,7 @@ func TestLogEvents(t *testing.T) {
 	recs := logs.until(t, "socket.io: disconnect")
 
 	c2 := siotest.Dial(t, url, nil)
-	p = c2.Connect("/", map[string]string{"pid": first.PID})
+	p = c2.Connect("/", map[string]string{"pid": first.PID, "offset": offset})
 	var again struct{ SID string }
 	if err := json.Unmarshal(p.Raw, &again); err != nil || again.SID != first.SID {
 		t.Fatalf("not recovered: %s", p.Raw)

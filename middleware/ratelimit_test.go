@@ -252,6 +252,12 @@ func TestLimitEventsCoversRecoveredSockets(t *testing.T) {
 	if err := json.Unmarshal(p.Raw, &first); err != nil || first.PID == "" {
 		t.Fatalf("CONNECT %s: %v", p.Raw, err)
 	}
+	// A broadcast gives the client an offset to recover from.
+	if err := srv.Emit("welcome"); err != nil {
+		t.Fatal(err)
+	}
+	welcome := c.ExpectEvent()
+	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
 	for id := 1; id <= 2; id++ {
 		if got := ask(c, id); !reflect.DeepEqual(got, []any{float64(id)}) {
 			t.Fatalf("event %d: ack %v", id, got)
@@ -263,7 +269,7 @@ func TestLimitEventsCoversRecoveredSockets(t *testing.T) {
 	}
 
 	c2 := siotest.Dial(t, url, nil)
-	p = c2.Connect("/", map[string]string{"pid": first.PID})
+	p = c2.Connect("/", map[string]string{"pid": first.PID, "offset": offset})
 	var again struct{ SID string }
 	if err := json.Unmarshal(p.Raw, &again); err != nil || again.SID != first.SID {
 		t.Fatalf("not recovered: %s", p.Raw)

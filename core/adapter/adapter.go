@@ -62,6 +62,15 @@ func Encode(pr parser.Parser, p *parser.Packet) (*EncodedPacket, error) {
 	return &EncodedPacket{Packet: p, Text: text, Attachments: att}, nil
 }
 
+// SocketEmitter is implemented by adapters that keep packets for
+// connection state recovery (Memory, and the adapters that embed it): an
+// event emitted to one socket goes through EmitToSocket, which may give it
+// an offset before deliver sends it (see Memory.EmitToSocket). Adapters
+// without it have the event sent as it is.
+type SocketEmitter interface {
+	EmitToSocket(id SocketID, p *parser.Packet, flags BroadcastFlags, deliver func(*parser.Packet) error) error
+}
+
 // AckFunc receives one client's acknowledgement of a broadcast: the ACK
 // packet as decoded (its Raw arguments and Attachments).
 type AckFunc func(ack *parser.Packet)

@@ -21,6 +21,10 @@ type Memory struct {
 	// a restore holds it alone, so a restored socket gets its missed
 	// packets before any later broadcast and misses none in between.
 	bmu sync.RWMutex
+	// order makes giving a packet its recovery offset and delivering it one
+	// step, so that every client gets the recorded packets in offset order
+	// (it reports the last offset it got when it recovers).
+	order sync.Mutex
 
 	mu    sync.RWMutex
 	rooms map[Room]set[SocketID]
@@ -207,7 +211,9 @@ func (m *Memory) exceptSet(except []Room) map[SocketID]struct{} {
 func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 	m.bmu.RLock()
 	defer m.bmu.RUnlock()
-	if m.rec != nil {
+	if m.rec != nil && recordable(p, opts.Flags) {
+		m.order.Lock()
+		defer m.order.Unlock()
 		p = m.rec.record(p, opts)
 	}
 	enc, err := Encode(m.nsp.Parser(), p)
@@ -224,6 +230,24 @@ func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 		o.Broadcasted(opts.Context, enc, n)
 	}
 	return nil
+}
+
+// EmitToSocket sends p, an event emitted to the local socket id alone,
+// through deliver. With recovery on, a recordable packet (no ack id, not
+// volatile) first gets its offset and is kept like a broadcast to the
+// socket's own room, in offset order with the broadcasts, so that the
+// client can report it and get it again after a reconnection (Node sends
+// such emits through its adapter for the same reason). deliver's error is
+// returned.
+func (m *Memory) EmitToSocket(id SocketID, p *parser.Packet, flags BroadcastFlags, deliver func(*parser.Packet) error) error {
+	if m.rec == nil || !recordable(p, flags) {
+		return deliver(p)
+	}
+	m.bmu.RLock()
+	defer m.bmu.RUnlock()
+	m.order.Lock()
+	defer m.order.Unlock()
+	return deliver(m.rec.record(p, BroadcastOptions{Rooms: []Room{id}, Flags: flags}))
 }
 
 // broadcastObserver is what a Namespace may implement to learn of each

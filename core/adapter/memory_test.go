@@ -243,9 +243,16 @@ func TestRecoveryBounds(t *testing.T) {
 	if len(m.rec.kept) != 1 {
 		t.Errorf("kept %d packets after the window", len(m.rec.kept))
 	}
-	s, err := restore(m, "p2", "")
+	late := m.rec.kept[0].offset
+	// Without an offset what the client missed is unknown: no recovery,
+	// and the session stays for a request that has one.
+	if _, err := restore(m, "p2", ""); err != ErrNoSession {
+		t.Errorf("p2 restored without an offset: %v", err)
+	}
+	_ = m.Broadcast(event("later"), BroadcastOptions{})
+	s, err := restore(m, "p2", late)
 	if err != nil || len(s.Missed) != 1 {
-		t.Errorf("p2: %v, %d missed", err, len(s.Missed))
+		t.Fatalf("p2: %v, %+v", err, s)
 	}
 	if len(m.rec.sess) != 0 {
 		t.Errorf("%d sessions left", len(m.rec.sess))

@@ -66,14 +66,17 @@ func newRecovery(opts RecoveryOptions) *recovery {
 	}
 }
 
-// record gives an event packet its offset (appended as last argument) and
-// keeps it. Packets with an ack id, volatile packets and packets whose data
-// is not an argument list are returned unchanged.
+// recordable reports whether a packet sent with flags is kept for
+// recovery: an event without ack id, not volatile, with an argument list.
+func recordable(p *parser.Packet, flags BroadcastFlags) bool {
+	_, ok := p.Data.([]any)
+	return p.Type == parser.Event && !p.HasID && !flags.Volatile && ok
+}
+
+// record gives a recordable packet its offset (appended as last argument)
+// and keeps it; the caller checked recordable.
 func (r *recovery) record(p *parser.Packet, opts BroadcastOptions) *parser.Packet {
-	args, ok := p.Data.([]any)
-	if p.Type != parser.Event || p.HasID || opts.Flags.Volatile || !ok {
-		return p
-	}
+	args := p.Data.([]any)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
@@ -124,26 +127,22 @@ func (r *recovery) restore(pid, offset string) (*Session, error) {
 	if !ok {
 		return nil, ErrNoSession
 	}
-	delete(r.sess, pid)
+	// The client's offset is that of the last event it got: the packets
+	// after it are what it missed. Without one (it got no event since it
+	// connected), or with one no longer kept, what it missed is unknown
+	// (the packets sent between the network's failure and the server's
+	// noticing it went to the dead transport): no recovery, as with Node.
 	start := -1
-	for i := len(r.kept) - 1; i >= 0; i-- {
+	for i := len(r.kept) - 1; i >= 0 && offset != ""; i-- {
 		if r.kept[i].offset == offset {
 			start = i + 1
 			break
 		}
 	}
 	if start < 0 {
-		// An offset we never issued (or issued before any packet was kept)
-		// can still be fine: a client that saw no broadcast yet sends its
-		// session's first offset as empty.
-		if offset != "" {
-			return nil, ErrNoSession
-		}
-		start = 0
-		for start < len(r.kept) && r.kept[start].at.Before(k.expires.Add(-r.opts.MaxDisconnectionDuration)) {
-			start++
-		}
+		return nil, ErrNoSession
 	}
+	delete(r.sess, pid)
 	s := *k.s
 	s.Missed = nil
 	rooms := make(map[Room]struct{}, len(s.Rooms))

@@ -291,6 +291,9 @@ func TestTraceEventsCoversRecoveredSockets(t *testing.T) {
 	srv.OnConnection(func(s *core.Socket) {
 		s.On("ping", func(s *core.Socket, e *core.Event) error { return e.Ack("pong") })
 		s.OnDisconnect(func(_ *core.Socket, reason string) { gone <- reason })
+		if !s.Recovered() {
+			_ = s.Emit("welcome") // its offset lets the client recover
+		}
 	})
 	const (
 		firstTrace  = "11111111111111111111111111111111"
@@ -305,6 +308,10 @@ func TestTraceEventsCoversRecoveredSockets(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(c.Expect("40{"), "40")), &first); err != nil || first.PID == "" {
 		t.Fatalf("CONNECT without a pid: %v", err)
 	}
+	var welcome []string
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(c.Expect(`42["welcome"`), "42")), &welcome); err != nil || len(welcome) != 2 {
+		t.Fatalf("welcome: %v %v", welcome, err)
+	}
 	c.Send(`421["ping"]`)
 	c.Expect(`431["pong"]`)
 	// The client stops reading, so stops answering pings.
@@ -313,7 +320,7 @@ func TestTraceEventsCoversRecoveredSockets(t *testing.T) {
 	}
 
 	c2 := dial(t, url, traceparent(secondTrace))
-	c2.Send(`40{"pid":"` + first.PID + `"}`)
+	c2.Send(`40{"pid":"` + first.PID + `","offset":"` + welcome[1] + `"}`)
 	var again struct{ SID string }
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(c2.Expect("40{"), "40")), &again); err != nil || again.SID != first.SID {
 		t.Fatalf("not recovered: sid %q, want %q (%v)", again.SID, first.SID, err)
