@@ -266,6 +266,11 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 		}
 		s = admitted
 	}
+	// Outside RestoreSession, which holds the adapter's broadcasts back:
+	// the hook and the handlers may emit.
+	if h := n.srv.opts.Hooks.OnConnect; h != nil {
+		h(s)
+	}
 	for _, fn := range conns {
 		s.safeCall("connection", func() { fn(s) })
 	}
@@ -295,9 +300,6 @@ func (n *Namespace) connect(c *client, s *Socket, rooms []string) bool {
 		connect["pid"] = s.pid
 	}
 	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
-	if h := n.srv.opts.Hooks.OnConnect; h != nil {
-		h(s)
-	}
 	return true
 }
 

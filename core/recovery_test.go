@@ -467,3 +467,49 @@ func TestBroadcastOffsetsInOrder(t *testing.T) {
 		prev = seq
 	}
 }
+
+// Hooks.OnConnect and the connection handlers of a recovered socket may
+// emit: they run once the missed packets are queued, not while the adapter
+// holds broadcasts back for the restore.
+func TestRecoveredSocketHooksMayEmit(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+		Hooks: core.Hooks{OnConnect: func(s *core.Socket) {
+			if s.Recovered() {
+				_ = s.Emit("hook")
+				_ = s.Broadcast().Emit("hook-broadcast")
+			}
+		}},
+	})
+	gone := make(chan struct{}, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		if s.Recovered() {
+			_ = s.Emit("handler")
+		} else {
+			s.Join("news")
+		}
+	})
+	c := siotest.Dial(t, url, nil)
+	first := connectWith(t, c, nil)
+	if err := srv.To("news").Emit("n", 0); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.ExpectEvent()
+	offset := ev.Args[len(ev.Args)-1].(string)
+	c.Close()
+	recv(t, gone)
+	if err := srv.To("news").Emit("n", 1); err != nil {
+		t.Fatal(err)
+	}
+	c2 := siotest.Dial(t, url, nil)
+	if again := connectWith(t, c2, map[string]any{"pid": first.PID, "offset": offset}); again.SID != first.SID {
+		t.Fatal("not recovered")
+	}
+	for _, want := range []string{"n", "hook", "handler"} {
+		if ev := c2.ExpectEvent(); ev.Name != want {
+			t.Fatalf("got %q, want %q", ev.Name, want)
+		}
+	}
+}
