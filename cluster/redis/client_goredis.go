@@ -3,6 +3,7 @@ package sioredis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -53,7 +54,10 @@ func (o GoRedisOptions) withDefaults() GoRedisOptions {
 //
 // Subscriptions use go-redis PubSub connections, one per subscription
 // (and, for sharded channels on a cluster, one per hash slot in use), which
-// reconnect and resubscribe after Redis restarts. Subscriber counts on a
+// reconnect and resubscribe after Redis restarts. When a hash slot moves to
+// another master (resharding, failover), Redis unsubscribes its shard
+// channels; their connection is then opened again on the new master, with
+// Down and Up reported around it. Subscriber counts on a
 // cluster are summed over every node, as Node's adapter does.
 func NewGoRedis(rdb redis.UniversalClient, opts *GoRedisOptions) Client {
 	var o GoRedisOptions
@@ -163,9 +167,10 @@ type subConn struct {
 	ps       *redis.PubSub
 	channels map[string]struct{}
 	patterns map[string]struct{}
-	expect   int  // confirmations to wait for before counting as ready
-	isReady  bool // under smu
-	isDown   bool // under lmu
+	leaving  map[string]int // our SUNSUBSCRIBEs whose answer is not read yet
+	expect   int            // confirmations to wait for before counting as ready
+	isReady  bool           // under smu
+	isDown   bool           // under lmu
 	stop     chan struct{}
 }
 
@@ -197,6 +202,7 @@ func (s *goSub) start(key int, channels, patterns []string, initial bool) {
 		key:      key,
 		channels: make(map[string]struct{}),
 		patterns: make(map[string]struct{}),
+		leaving:  make(map[string]int),
 		stop:     make(chan struct{}),
 		isReady:  !initial,
 	}
@@ -275,6 +281,20 @@ func (s *goSub) run(c *subConn) {
 			return
 		default:
 		}
+		reopen := false
+		if err == nil {
+			if m, ok := msg.(*redis.Subscription); ok && m.Kind == "sunsubscribe" && s.moved(c, m.Channel) {
+				// Redis unsubscribed us: the channel's slot left this
+				// node (resharding, failover). The connection is fine,
+				// so nothing else would subscribe again.
+				err, reopen = fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel), true
+			}
+		} else if s.perSlot() && isRedisError(err) {
+			// The node refused the subscription (MOVED: it no longer
+			// owns the slot; CLUSTERDOWN). go-redis keeps such a
+			// connection, so reopen it once the cluster state is known.
+			reopen = true
+		}
 		if err != nil {
 			if isTimeout(err) {
 				if !pinged {
@@ -292,13 +312,30 @@ func (s *goSub) run(c *subConn) {
 				}
 			}
 			pinged = false
+			// The answers to our SUNSUBSCRIBEs in flight, if any, went
+			// with the connection: forget them rather than take a later
+			// move of those channels for one of them.
+			s.smu.Lock()
+			clear(c.leaving)
+			s.smu.Unlock()
 			s.setDown(c, err)
+			if reopen {
+				// Asynchronous; the backoff gives it time. A connection
+				// opened on a stale owner gets MOVED and comes back here.
+				s.g.cluster.ReloadState(context.Background())
+			}
 			t := time.NewTimer(backoff)
 			select {
 			case <-c.stop:
 				t.Stop()
 				return
 			case <-t.C:
+			}
+			if reopen {
+				// go-redis opens the new connection on the slot's
+				// current master. The old one, and whatever it still
+				// holds (the other sunsubscribes of the move), is closed.
+				s.replace(c)
 			}
 			backoff = min(backoff*2, o.MaxRetryBackoff)
 			continue
@@ -324,6 +361,27 @@ func (s *goSub) run(c *subConn) {
 	}
 }
 
+// moved reports whether a sunsubscribe for channel on c came from Redis
+// (the channel's slot moved) rather than answering our own Remove: only
+// on a cluster, and only for a channel we still want.
+func (s *goSub) moved(c *subConn, channel string) bool {
+	if !s.perSlot() {
+		return false
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if n := c.leaving[channel]; n > 0 {
+		if n == 1 {
+			delete(c.leaving, channel)
+		} else {
+			c.leaving[channel] = n - 1
+		}
+		return false
+	}
+	_, wanted := c.channels[channel]
+	return wanted && !s.closed
+}
+
 // replace closes c's PubSub and opens a new one on the same channels.
 func (s *goSub) replace(c *subConn) {
 	s.smu.Lock()
@@ -333,6 +391,7 @@ func (s *goSub) replace(c *subConn) {
 	}
 	_ = c.ps.Close()
 	c.ps = s.open(c)
+	clear(c.leaving)
 }
 
 func (s *goSub) setDown(c *subConn, err error) {
@@ -415,6 +474,11 @@ func (s *goSub) Remove(ctx context.Context, channels ...string) error {
 		var err error
 		if s.sharded {
 			err = c.ps.SUnsubscribe(ctx, chans...)
+			if err == nil {
+				for _, ch := range chans {
+					c.leaving[ch]++
+				}
+			}
 		} else {
 			err = c.ps.Unsubscribe(ctx, chans...)
 		}
@@ -446,6 +510,12 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
+}
+
+// isRedisError reports whether err is an error reply of Redis.
+func isRedisError(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re)
 }
 
 func isTimeout(err error) bool {

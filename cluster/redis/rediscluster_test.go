@@ -3,6 +3,7 @@ package sioredis_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -342,4 +344,195 @@ func freePorts(t *testing.T, n int) []int {
 		_ = l.Close()
 	}
 	return ports
+}
+
+// TestRedisClusterShardedSlotMoved moves the hash slots of sharded
+// channels to another master, as resharding or a failover does. Redis then
+// unsubscribes the subscribers itself (a "sunsubscribe" per channel of the
+// slot); each server must subscribe again on the slot's new owner, stay
+// counted by SHARDNUMSUB and keep getting broadcasts. A move costs each
+// server one Down, however many of its channels the slot held.
+func TestRedisClusterShardedSlotMoved(t *testing.T) {
+	addrs := startRedisCluster(t, 3)
+	ctx := context.Background()
+	// Three rooms whose channels share one hash slot (hash tag {t}), so one
+	// move unsubscribes three channels of one connection.
+	rooms := []string{"{t}1", "{t}2", "{t}3"}
+	var downs [2]atomic.Int64
+	var ios [2]*core.Server
+	var clients []*sioClient
+	for i := range ios {
+		cfg := nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second, OnError: func(err error) {
+			if errors.Is(err, sioredis.ErrRedisDown) {
+				downs[i].Add(1)
+			}
+		}}}
+		var u string
+		ios[i], u = newClusterModeNode(t, addrs, cfg)
+		clients = append(clients, dial(t, u, "/", map[string]any{"rooms": rooms}))
+	}
+	watch := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = watch.Close() })
+	wc := sioredis.NewGoRedis(watch, nil)
+	subscribed := func(ch string) {
+		t.Helper()
+		waitFor(t, 10*time.Second, "both servers subscribed to "+ch, func() bool {
+			n, err := wc.ShardNumSub(ctx, ch)
+			return err == nil && n == len(ios)
+		})
+	}
+	for _, r := range rooms {
+		subscribed("socket.io#/#" + r + "#")
+	}
+
+	// The namespace channel carries broadcasts to all and every request.
+	moveSlot(t, addrs, "socket.io#/#")
+	subscribed("socket.io#/#")
+	for i, io := range ios {
+		if n, err := io.Of("/").Adapter().ServerCount(ctx); err != nil || n != len(ios) {
+			t.Fatalf("node %d: ServerCount = %d, %v after the move; want %d", i, n, err, len(ios))
+		}
+		if err := io.Emit("all", i); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range clients {
+			if got := c.Expect("all"); got != strconv.Itoa(i) {
+				t.Fatalf("all from node %d: got %s", i, got)
+			}
+		}
+	}
+
+	// The rooms' slot: three sunsubscribes on one connection of each
+	// server.
+	moveSlot(t, addrs, "socket.io#/#{t}1#")
+	for _, r := range rooms {
+		subscribed("socket.io#/#" + r + "#")
+	}
+	for i, io := range ios {
+		for _, r := range rooms {
+			if err := io.To(r).Emit("room", r); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range clients {
+				if got := c.Expect("room"); got != strconv.Quote(r) {
+					t.Fatalf("room %s from node %d: got %s", r, i, got)
+				}
+			}
+		}
+	}
+	quiet(t, 100*time.Millisecond, clients...)
+	for i := range downs {
+		if n := downs[i].Load(); n != 2 {
+			t.Errorf("node %d reported Redis down %d times for two slot moves, want 2", i, n)
+		}
+	}
+}
+
+// TestRedisClusterShardRemoveIsNotAMove: the "sunsubscribe" that answers
+// a subscription's own Remove is not taken for a slot move, even when the
+// channel is added back before the answer is read.
+func TestRedisClusterShardRemoveIsNotAMove(t *testing.T) {
+	addrs := startRedisCluster(t, 3)
+	ctx := context.Background()
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var downs atomic.Int64
+	got := make(chan string, 16)
+	// Two channels of one slot: one connection, which Remove keeps open.
+	sub := sioredis.NewGoRedis(rdb, nil).Subscribe(sioredis.SubscribeSpec{Channels: []string{"{s}a", "{s}b"}, Sharded: true}, sioredis.Listener{
+		Message: func(m sioredis.Message) { got <- m.Channel + " " + string(m.Payload) },
+		Down:    func(error) { downs.Add(1) },
+	})
+	defer sub.Close()
+	select {
+	case <-sub.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("subscription not ready")
+	}
+	for i := 0; i < 20; i++ {
+		if err := sub.Remove(ctx, "{s}a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Add(ctx, "{s}a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // the answers are read
+	if n := downs.Load(); n != 0 {
+		t.Fatalf("Down reported %d times after Remove and Add", n)
+	}
+	if err := rdb.SPublish(ctx, "{s}a", "hello").Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m != "{s}a hello" {
+			t.Fatalf("got %q", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message on the channel added back")
+	}
+}
+
+// moveSlot gives the hash slot of channel (holding no keys) to another
+// master of the cluster at addrs, as resharding does, and waits until
+// every node agrees.
+func moveSlot(t *testing.T, addrs []string, channel string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	nodes := make(map[string]*redis.Client)
+	for _, a := range addrs {
+		nodes[a] = redis.NewClient(&redis.Options{Addr: a, MaxRetries: 1, DialTimeout: time.Second})
+		defer nodes[a].Close()
+	}
+	slot, err := nodes[addrs[0]].ClusterKeySlot(ctx, channel).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := func(c *redis.Client) string {
+		slots, err := c.ClusterSlots(ctx).Result()
+		if err != nil {
+			return ""
+		}
+		for _, s := range slots {
+			if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
+				return s.Nodes[0].Addr
+			}
+		}
+		return ""
+	}
+	src := owner(nodes[addrs[0]])
+	dst := addrs[0]
+	if dst == src {
+		dst = addrs[1]
+	}
+	dstID, err := nodes[dst].Do(ctx, "CLUSTER", "MYID").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The new owner first, then the old one (which unsubscribes its
+	// subscribers), then the rest.
+	order := []string{dst, src}
+	for _, a := range addrs {
+		if a != dst && a != src {
+			order = append(order, a)
+		}
+	}
+	for _, a := range order {
+		if err := nodes[a].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dstID).Err(); err != nil {
+			t.Fatalf("CLUSTER SETSLOT %d NODE on %s: %v", slot, a, err)
+		}
+	}
+	if err := nodes[dst].Do(ctx, "CLUSTER", "BUMPEPOCH").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("slot %d owned by %s on every node", slot, dst), func() bool {
+		for _, c := range nodes {
+			if owner(c) != dst {
+				return false
+			}
+		}
+		return true
+	})
 }
