@@ -105,7 +105,7 @@ func newAdapter(nsp adapter.Namespace, c Client, o Options) *Adapter {
 		uid:    newID(6),
 	}
 	a.requests.init()
-	a.loops.init(o.Logger.With("nsp", name, "uid", a.uid), o.OnError)
+	a.loops.init(o.Logger.With("nsp", name, "uid", a.uid), o.OnError, nil)
 	a.channel = o.Key + "#" + name + "#"
 	a.requestChannel = o.Key + "-request#" + name + "#"
 	a.responseChannel = o.Key + "-response#" + name + "#"

@@ -115,8 +115,9 @@ type ShardedAdapter struct {
 	sub          Subscription
 	requests     requests
 	roomsMu      sync.Mutex
-	roomMembers  map[string]int // local members of each room
-	roomChannels map[string]bool
+	roomMembers  map[string]int  // local members of each room
+	roomsDirty   map[string]bool // rooms to sync, and whether each has its own channel
+	roomChannels map[string]bool // rooms whose channel is subscribed (touched by syncRooms only)
 }
 
 func newSharded(nsp adapter.Namespace, c Client, o ShardedOptions) *ShardedAdapter {
@@ -129,12 +130,13 @@ func newSharded(nsp adapter.Namespace, c Client, o ShardedOptions) *ShardedAdapt
 		nsp:          nsp,
 		uid:          hex.EncodeToString(b),
 		roomMembers:  make(map[string]int),
+		roomsDirty:   make(map[string]bool),
 		roomChannels: make(map[string]bool),
 	}
 	a.requests.init()
 	a.channel = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.ownChannel = a.channel + a.uid + "#"
-	a.loops.init(o.Logger.With("nsp", nsp.Name(), "uid", a.uid), o.OnError)
+	a.loops.init(o.Logger.With("nsp", nsp.Name(), "uid", a.uid), o.OnError, a.syncRooms)
 	a.sub = c.Subscribe(SubscribeSpec{Channels: []string{a.channel, a.ownChannel}, Sharded: true}, Listener{
 		Message: a.onRaw,
 		Down:    func(err error) { a.report(fmt.Errorf("%w: %w", ErrRedisDown, err)) },
@@ -416,8 +418,11 @@ func (a *ShardedAdapter) AddAll(id adapter.SocketID, rooms ...adapter.Room) {
 			created = append(created, r)
 		}
 	}
+	dirty := a.roomsChanged(created, nil, id)
 	a.roomsMu.Unlock()
-	a.roomsChanged(created, nil, id)
+	if dirty {
+		a.wake()
+	}
 }
 
 // Del removes the socket from the room.
@@ -434,8 +439,11 @@ func (a *ShardedAdapter) Del(id adapter.SocketID, room adapter.Room) {
 			break
 		}
 	}
+	dirty := a.roomsChanged(nil, deleted, id)
 	a.roomsMu.Unlock()
-	a.roomsChanged(nil, deleted, id)
+	if dirty {
+		a.wake()
+	}
 }
 
 // DelAll removes the socket from every room.
@@ -449,8 +457,11 @@ func (a *ShardedAdapter) DelAll(id adapter.SocketID) {
 		}
 	}
 	a.Memory.DelAll(id)
+	dirty := a.roomsChanged(nil, deleted, id)
 	a.roomsMu.Unlock()
-	a.roomsChanged(nil, deleted, id)
+	if dirty {
+		a.wake()
+	}
 }
 
 func (a *ShardedAdapter) addLocal(opts adapter.BroadcastOptions, rooms []string) {
@@ -467,45 +478,61 @@ func (a *ShardedAdapter) delLocal(opts adapter.BroadcastOptions, rooms []string)
 	}
 }
 
-// roomsChanged subscribes or unsubscribes room channels, in the
-// background and in order. A room named after the socket id (its own room)
-// is private.
-func (a *ShardedAdapter) roomsChanged(created, deleted []string, id string) {
+// roomsChanged marks the rooms created or deleted on this server as dirty,
+// for syncRooms, and reports whether it marked any; roomsMu is held. A
+// room named after the socket id (its own room) is private.
+func (a *ShardedAdapter) roomsChanged(created, deleted []string, id string) bool {
 	if a.opts.SubscriptionMode == Static {
-		return
+		return false
 	}
-	var add, remove []string
-	a.roomsMu.Lock()
 	for _, r := range created {
-		if a.dynamicRoom(r, r == id || a.isSocket(r)) && !a.roomChannels[r] {
-			a.roomChannels[r] = true
-			add = append(add, a.channel+r+"#")
-		}
+		a.roomsDirty[r] = a.dynamicRoom(r, r == id || a.isSocket(r))
 	}
 	for _, r := range deleted {
-		if a.roomChannels[r] && a.roomMembers[r] == 0 {
+		if _, ok := a.roomsDirty[r]; !ok {
+			a.roomsDirty[r] = false // no members: its channel goes either way
+		}
+	}
+	return len(created) > 0 || len(deleted) > 0
+}
+
+// syncRooms subscribes the channel of each dirty room that has members
+// here and its own channel, and unsubscribes the others' if subscribed.
+// It runs on the publisher only, so its decisions reach Redis in the order
+// they were taken; it reads the current members, so running it more often
+// than needed is harmless.
+func (a *ShardedAdapter) syncRooms() {
+	var add, remove []string
+	a.roomsMu.Lock()
+	for r, own := range a.roomsDirty {
+		want := own && a.roomMembers[r] > 0
+		if want == a.roomChannels[r] {
+			continue
+		}
+		if want {
+			a.roomChannels[r] = true
+			add = append(add, a.channel+r+"#")
+		} else {
 			delete(a.roomChannels, r)
 			remove = append(remove, a.channel+r+"#")
 		}
 	}
+	clear(a.roomsDirty)
 	a.roomsMu.Unlock()
-	if len(add) == 0 && len(remove) == 0 {
-		return
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestsTimeout)
+	defer cancel()
+	// The subscription keeps the channels it was given, and subscribes
+	// them again after a lost connection, even when the call fails.
+	if len(add) > 0 {
+		if err := a.sub.Add(ctx, add...); err != nil && !errors.Is(err, ErrClosed) {
+			a.report(fmt.Errorf("sioredis: subscribing room channels: %w", err))
+		}
 	}
-	a.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestsTimeout)
-		defer cancel()
-		if len(add) > 0 {
-			if err := a.sub.Add(ctx, add...); err != nil && !errors.Is(err, ErrClosed) {
-				a.report(fmt.Errorf("sioredis: subscribing room channels: %w", err))
-			}
+	if len(remove) > 0 {
+		if err := a.sub.Remove(ctx, remove...); err != nil && !errors.Is(err, ErrClosed) {
+			a.report(fmt.Errorf("sioredis: unsubscribing room channels: %w", err))
 		}
-		if len(remove) > 0 {
-			if err := a.sub.Remove(ctx, remove...); err != nil && !errors.Is(err, ErrClosed) {
-				a.report(fmt.Errorf("sioredis: unsubscribing room channels: %w", err))
-			}
-		}
-	})
+	}
 }
 
 func (a *ShardedAdapter) isSocket(room string) bool {

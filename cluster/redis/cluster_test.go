@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	sioredis "github.com/gosio/gosio/cluster/redis"
 	"github.com/gosio/gosio/core"
@@ -616,4 +619,159 @@ func TestRedisRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb.Expect("again")
+}
+
+// stallClient is a Client whose SPublish waits while stalled, as when
+// Redis answers slowly (a failover, a blocked server, a saturated link).
+type stallClient struct {
+	sioredis.Client
+	mu      sync.Mutex
+	stalled chan struct{} // closed to release the waiting SPublish calls
+	entered chan struct{} // closed when a call first waits
+	once    sync.Once
+}
+
+func (c *stallClient) stall() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stalled = make(chan struct{})
+}
+
+func (c *stallClient) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.stalled)
+	c.stalled = nil
+}
+
+func (c *stallClient) SPublish(ctx context.Context, ch string, p []byte) error {
+	c.mu.Lock()
+	st := c.stalled
+	c.mu.Unlock()
+	if st != nil {
+		c.once.Do(func() { close(c.entered) })
+		select {
+		case <-st:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return c.Client.SPublish(ctx, ch, p)
+}
+
+// TestShardedRoomChannelsAfterPublisherStall: in the dynamic sharded mode
+// an answer waiting on a slow Redis holds up the adapter's publisher while
+// more rooms come and go than its queue holds. Once Redis recovers, every
+// room with a member here has its channel subscribed (so broadcasts to it
+// from other servers arrive) and every room without one has it
+// unsubscribed: no change of room subscriptions is lost.
+func TestShardedRoomChannelsAfterPublisherStall(t *testing.T) {
+	r := startRedis(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	sc := &stallClient{Client: sioredis.NewGoRedis(rdb, nil), entered: make(chan struct{})}
+	io := core.NewServer(&core.Options{Adapter: sioredis.ShardedFactory(sc, &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second})})
+	io.OnConnection(func(s *core.Socket) { s.Join("target") })
+	hs := httptest.NewServer(io)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = io.Close(ctx)
+		hs.Close()
+	})
+	waitReady(t, io.Of("/"))
+	other := newNode(t, r.Addr, nodeConfig{sharded: &sioredis.ShardedOptions{}})
+	adp := io.Of("/").Adapter()
+	numsub := func(room string) int64 {
+		ch := "socket.io#/#" + room + "#"
+		m, err := rdb.PubSubShardNumSub(ctx, ch).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m[ch]
+	}
+	// Rooms that will be left during the stall.
+	adp.AddAll("old-sock", "old-1", "old-2")
+	waitFor(t, 5*time.Second, "old rooms subscribed", func() bool { return numsub("old-1") == 1 && numsub("old-2") == 1 })
+
+	// Redis gets slow; another server asks for our sockets: the answer
+	// holds up the publisher.
+	sc.stall()
+	req := `{"type":7,"data":{"opts":{"rooms":[],"except":[],"flags":{}},"requestId":"r1"},"uid":"someone","nsp":"/"}`
+	if err := rdb.SPublish(ctx, "socket.io#/#", req).Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sc.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the answer was not published")
+	}
+	// Meanwhile more rooms are created than the publisher queue holds (4096),
+	// old ones are left, and a client joins "target".
+	const n = 4200
+	for i := 0; i < n; i++ {
+		adp.AddAll(fmt.Sprintf("sock-%d", i), fmt.Sprintf("room-%d", i))
+	}
+	adp.DelAll("old-sock")
+	client := dial(t, hs.URL, "/", nil)
+	sc.release()
+
+	waitFor(t, 10*time.Second, "room channels in line with the rooms", func() bool {
+		return numsub("target") == 1 && numsub("room-0") == 1 && numsub(fmt.Sprintf("room-%d", n-1)) == 1 &&
+			numsub("old-1") == 0 && numsub("old-2") == 0
+	})
+	if err := other.IO.To("target").Emit("news", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := client.Expect("news"); got != "1" {
+		t.Fatalf("news: got %s", got)
+	}
+}
+
+// TestShardedRoomChannelFollowsMembership: in the dynamic sharded mode,
+// sockets joining and leaving one room concurrently leave its channel
+// subscribed exactly when the room has a member, whatever order the
+// changes were made in.
+func TestShardedRoomChannelFollowsMembership(t *testing.T) {
+	r := startRedis(t)
+	n := newNode(t, r.Addr, nodeConfig{sharded: &sioredis.ShardedOptions{}})
+	adp := n.IO.Of("/").Adapter()
+	numsub := func() int64 {
+		m, err := n.RDB.PubSubShardNumSub(context.Background(), "socket.io#/#hot#").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m["socket.io#/#hot#"]
+	}
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("sock-%d", g)
+				for i := 0; i < 200; i++ {
+					adp.AddAll(id, "hot")
+					adp.Del(id, "hot")
+				}
+			}()
+		}
+		wg.Wait()
+		// Changes still in flight may flip the channel for a moment: it
+		// must settle in the state that matches the room.
+		settled := func(want int64) func() bool {
+			return func() bool {
+				if numsub() != want {
+					return false
+				}
+				time.Sleep(100 * time.Millisecond)
+				return numsub() == want
+			}
+		}
+		adp.AddAll("sock-0", "hot")
+		waitFor(t, 5*time.Second, "the channel of a room with a member subscribed", settled(1))
+		adp.Del("sock-0", "hot")
+		waitFor(t, 5*time.Second, "the channel of a room without members unsubscribed", settled(0))
+	}
 }

@@ -23,37 +23,58 @@ const (
 
 // loops runs an adapter's two goroutines: the worker, which runs
 // server-side event handlers one at a time, and the publisher, which
-// publishes answers (and changes subscriptions) in order without blocking
-// the subscription's goroutine or a client's reader.
+// publishes answers in order without blocking the subscription's goroutine
+// or a client's reader, and runs onWake (if any) whenever wake asks for it.
 type loops struct {
 	log     *slog.Logger
 	onError func(error)
 	work    chan func()
 	out     chan func()
+	onWake  func()
+	wakeup  chan struct{} // holds one pending wake at most; nil without onWake
 	done    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
 }
 
-func (l *loops) init(log *slog.Logger, onError func(error)) {
-	l.log, l.onError = log, onError
+// init starts the goroutines; onWake, when not nil, runs on the publisher
+// after calls to wake.
+func (l *loops) init(log *slog.Logger, onError func(error), onWake func()) {
+	l.log, l.onError, l.onWake = log, onError, onWake
 	l.work = make(chan func(), workQueue)
 	l.out = make(chan func(), outQueue)
+	if onWake != nil {
+		l.wakeup = make(chan struct{}, 1)
+	}
 	l.done = make(chan struct{})
 	l.wg.Add(2)
-	go l.run(l.work)
-	go l.run(l.out)
+	go l.run(l.work, nil)
+	go l.run(l.out, l.wakeup)
 }
 
-func (l *loops) run(q chan func()) {
+// run runs the jobs of q, and onWake when wakeup (nil for the worker) has
+// a wake.
+func (l *loops) run(q chan func(), wakeup chan struct{}) {
 	defer l.wg.Done()
 	for {
 		select {
 		case fn := <-q:
 			fn()
+		case <-wakeup:
+			l.onWake()
 		case <-l.done:
 			return
 		}
+	}
+}
+
+// wake makes the publisher run onWake soon. It never blocks and is never
+// lost: wakes made while one is pending are merged into it, and the
+// onWake that follows sees everything done before them.
+func (l *loops) wake() {
+	select {
+	case l.wakeup <- struct{}{}:
+	default:
 	}
 }
 
