@@ -192,7 +192,7 @@ func (a *Adapter) legacySocketRequest(o *object, typ int64, uid, reqID string) {
 	}
 	switch typ {
 	case typeRemoteJoin:
-		a.Memory.AddAll(sid, getString(o, "room"))
+		a.Memory.AddPresent(sid, getString(o, "room"))
 	case typeRemoteLeave:
 		a.Memory.Del(sid, getString(o, "room"))
 	default:

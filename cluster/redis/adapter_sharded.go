@@ -401,10 +401,21 @@ func (a *ShardedAdapter) Close() error {
 
 // AddAll adds the socket to the rooms.
 func (a *ShardedAdapter) AddAll(id adapter.SocketID, rooms ...adapter.Room) {
+	a.add(id, rooms, false)
+}
+
+// add adds the socket to the rooms; with onlyPresent, only if it is still
+// in the adapter (joins made on its behalf: it may have disconnected since
+// it was picked).
+func (a *ShardedAdapter) add(id adapter.SocketID, rooms []adapter.Room, onlyPresent bool) {
 	a.roomsMu.Lock()
 	had := make(map[string]bool)
 	for _, r := range a.Memory.SocketRooms(id) {
 		had[r] = true
+	}
+	if onlyPresent && len(had) == 0 { // a present socket is in its own room
+		a.roomsMu.Unlock()
+		return
 	}
 	a.Memory.AddAll(id, rooms...)
 	var created []string
@@ -466,7 +477,7 @@ func (a *ShardedAdapter) DelAll(id adapter.SocketID) {
 
 func (a *ShardedAdapter) addLocal(opts adapter.BroadcastOptions, rooms []string) {
 	for _, id := range a.Memory.Sockets(opts) {
-		a.AddAll(id, rooms...)
+		a.add(id, rooms, true)
 	}
 }
 

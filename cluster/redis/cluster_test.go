@@ -775,3 +775,52 @@ func TestShardedRoomChannelFollowsMembership(t *testing.T) {
 		waitFor(t, 5*time.Second, "the channel of a room without members unsubscribed", settled(0))
 	}
 }
+
+// SocketsJoin racing the disconnects of the sockets it picks does not put
+// a disconnected socket back in a room (nor keep a room channel
+// subscribed for it, in the sharded modes).
+func TestClusterSocketsJoinRacingDisconnect(t *testing.T) {
+	forEachMode(t, time.Second, func(t *testing.T, cfg nodeConfig) {
+		r := startRedis(t)
+		gone := make(chan struct{}, 64)
+		cfg.setup = func(io *core.Server) {
+			io.OnConnection(func(s *core.Socket) {
+				s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+			})
+		}
+		n := newNode(t, r.Addr, cfg)
+		const count = 40
+		clients := make([]*sioClient, count)
+		for i := range clients {
+			clients[i] = dial(t, n.URL, "/", nil)
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					_ = n.IO.Local().SocketsJoin("r")
+				}
+			}
+		}()
+		for _, c := range clients {
+			c.Close()
+		}
+		for range clients {
+			select {
+			case <-gone:
+			case <-time.After(10 * time.Second):
+				t.Fatal("sockets not disconnected")
+			}
+		}
+		close(stop)
+		<-done
+		if ghosts := n.IO.Of("/").Adapter().Sockets(core.BroadcastOptions{Rooms: []string{"r"}}); len(ghosts) > 0 {
+			t.Fatalf("%d disconnected sockets are still in room r", len(ghosts))
+		}
+	})
+}
