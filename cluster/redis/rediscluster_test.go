@@ -511,6 +511,13 @@ func moveSlot(t *testing.T, addrs []string, channel string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The new owner takes the greatest config epoch first: otherwise the
+	// old owner's heartbeat, with a greater epoch, can reach it before the
+	// old owner lets go, and it gives the slot back while the others
+	// believe it owns it.
+	if err := nodes[dst].Do(ctx, "CLUSTER", "BUMPEPOCH").Err(); err != nil {
+		t.Fatal(err)
+	}
 	// The new owner first, then the old one (which unsubscribes its
 	// subscribers), then the rest.
 	order := []string{dst, src}
@@ -523,9 +530,6 @@ func moveSlot(t *testing.T, addrs []string, channel string) {
 		if err := nodes[a].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dstID).Err(); err != nil {
 			t.Fatalf("CLUSTER SETSLOT %d NODE on %s: %v", slot, a, err)
 		}
-	}
-	if err := nodes[dst].Do(ctx, "CLUSTER", "BUMPEPOCH").Err(); err != nil {
-		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, fmt.Sprintf("slot %d owned by %s on every node", slot, dst), func() bool {
 		for _, c := range nodes {
