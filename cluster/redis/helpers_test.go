@@ -29,6 +29,9 @@ type redisServer struct {
 	t    testing.TB
 	Port int
 	Addr string
+	// args, when set, replace the default command line (a cluster node
+	// restarts with its own).
+	args []string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -73,8 +76,12 @@ func (r *redisServer) Start() {
 	if r.cmd != nil {
 		return
 	}
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
+	args := r.args
+	if args == nil {
+		args = []string{"--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--loglevel", "warning"}
+	}
+	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}

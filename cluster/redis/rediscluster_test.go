@@ -255,6 +255,18 @@ func newClusterModeNode(t *testing.T, addrs []string, cfg nodeConfig) (*core.Ser
 // under CI).
 func startRedisCluster(t *testing.T, n int) []string {
 	t.Helper()
+	var addrs []string
+	for _, r := range startRedisClusterServers(t, n) {
+		addrs = append(addrs, r.Addr)
+	}
+	return addrs
+}
+
+// startRedisClusterServers is startRedisCluster returning the servers,
+// which a test may stop and start again (a node keeps its cluster
+// configuration file, so it rejoins with its slots).
+func startRedisClusterServers(t *testing.T, n int) []*redisServer {
+	t.Helper()
 	needRedis(t)
 	if _, err := exec.LookPath("redis-cli"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -265,35 +277,39 @@ func startRedisCluster(t *testing.T, n int) []string {
 	dir := t.TempDir()
 	// Data and cluster-bus ports, all free at once so none repeats.
 	ports := freePorts(t, 2*n)
+	var servers []*redisServer
 	var addrs []string
 	for i := 0; i < n; i++ {
 		port, bus := ports[i], ports[n+i]
 		p := strconv.Itoa(port)
-		cmd := exec.Command("redis-server",
+		r := &redisServer{t: t, Port: port, Addr: "127.0.0.1:" + p, args: []string{
 			"--port", p, "--bind", "127.0.0.1",
 			"--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(bus),
 			"--cluster-config-file", filepath.Join(dir, "nodes-"+p+".conf"),
-			"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := &redisServer{t: t, Port: port, Addr: "127.0.0.1:" + p, cmd: cmd}
+			"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"}}
+		r.Start()
 		t.Cleanup(r.Stop)
+		servers = append(servers, r)
 		addrs = append(addrs, r.Addr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// Each node answers PING before the cluster is created.
-	for _, a := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
-		waitFor(t, 10*time.Second, "redis-server on "+a, func() bool { return c.Ping(ctx).Err() == nil })
-		_ = c.Close()
-	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
 	if out, err := exec.CommandContext(ctx, "redis-cli", args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	waitClusterOK(t, addrs)
+	return servers
+}
+
+// waitClusterOK waits until every node of the cluster at addrs reports
+// cluster_state:ok and has its cluster bus links to every peer up.
+func waitClusterOK(t *testing.T, addrs []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	n := len(addrs)
 	for _, a := range addrs {
 		c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 		waitFor(t, 10*time.Second, "cluster_state:ok on "+a, func() bool {
@@ -324,7 +340,6 @@ func startRedisCluster(t *testing.T, n int) []string {
 		})
 		_ = c.Close()
 	}
-	return addrs
 }
 
 // freePorts returns n distinct free loopback ports.
