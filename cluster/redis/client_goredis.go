@@ -53,12 +53,14 @@ func (o GoRedisOptions) withDefaults() GoRedisOptions {
 // that use it. opts may be nil.
 //
 // Subscriptions use go-redis PubSub connections, one per subscription
-// (and, for sharded channels on a cluster, one per hash slot in use), which
-// reconnect and resubscribe after Redis restarts. When a hash slot moves to
-// another master (resharding, failover), Redis unsubscribes its shard
-// channels; their connection is then opened again on the new master, with
-// Down and Up reported around it. Subscriber counts on a
-// cluster are summed over every node, as Node's adapter does.
+// (and, for sharded channels on a cluster, one per master holding them, as
+// Node's adapter does), which reconnect and resubscribe after Redis
+// restarts. On a cluster each hash slot's channels are subscribed in a
+// command of their own. When a hash slot moves to another master
+// (resharding, failover), Redis unsubscribes its shard channels; they are
+// then subscribed on the new master, with Down and Up reported around it.
+// Subscriber counts on a cluster are summed over every node, as Node's
+// adapter does.
 func NewGoRedis(rdb redis.UniversalClient, opts *GoRedisOptions) Client {
 	var o GoRedisOptions
 	if opts != nil {
@@ -123,21 +125,20 @@ func (g *goRedis) count(ctx context.Context, channel string, cmd func(context.Co
 }
 
 func (g *goRedis) Subscribe(spec SubscribeSpec, l Listener) Subscription {
-	s := &goSub{g: g, sharded: spec.Sharded, l: l, conns: make(map[int]*subConn), ready: make(chan struct{})}
+	s := &goSub{g: g, sharded: spec.Sharded, l: l, conns: make(map[string]*subConn), moving: make(map[int]struct{}), ready: make(chan struct{})}
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if len(spec.Channels) == 0 && len(spec.Patterns) == 0 {
 		close(s.ready)
 		return s
 	}
-	groups := s.group(spec.Channels)
+	groups, nodes := s.owners(spec.Channels, anyNode)
 	if len(groups) == 0 {
-		groups = map[int][]string{anyNode: nil}
+		groups = map[string][]string{anyNode: nil}
 	}
-	s.pendingReady = len(groups)
 	pats := spec.Patterns
 	for key, chans := range groups {
-		s.start(key, chans, pats, true)
+		s.start(key, nodes[key], chans, pats, true)
 		pats = nil
 	}
 	return s
@@ -149,11 +150,12 @@ type goSub struct {
 	sharded bool
 	l       Listener
 
-	lmu  sync.Mutex // serialises listener calls
-	down int        // connections currently down (under lmu)
+	lmu    sync.Mutex // serialises listener calls
+	down   int        // connections down plus slots moving (under lmu)
+	moving map[int]struct{}
 
 	smu          sync.Mutex // guards what follows
-	conns        map[int]*subConn
+	conns        map[string]*subConn
 	closed       bool
 	pendingReady int
 	ready        chan struct{}
@@ -163,48 +165,89 @@ type goSub struct {
 
 // subConn is one PubSub connection of a subscription and its goroutine.
 type subConn struct {
-	key      int
+	key      string        // the master's address, or anyNode
+	node     *redis.Client // the master's client, or nil
 	ps       *redis.PubSub
 	channels map[string]struct{}
 	patterns map[string]struct{}
-	leaving  map[string]int // our SUNSUBSCRIBEs whose answer is not read yet
-	expect   int            // confirmations to wait for before counting as ready
-	isReady  bool           // under smu
-	isDown   bool           // under lmu
+	leaving  map[string]int   // our SUNSUBSCRIBEs whose answer is not read yet
+	lost     map[int]struct{} // slots Redis unsubscribed, not yet followed
+	expect   int              // confirmations to wait for before counting as ready
+	isReady  bool             // under smu
+	isDown   bool             // under lmu
 	stop     chan struct{}
 }
 
 // anyNode is the connection key of a subscription that is not split by
-// hash slot.
-const anyNode = -1
+// node, and of sharded channels whose master is not known yet.
+const anyNode = ""
 
-// perSlot reports whether the subscription needs a connection per hash
-// slot: sharded channels on a cluster.
-func (s *goSub) perSlot() bool { return s.sharded && s.g.cluster != nil }
+// perNode reports whether the subscription needs a connection per master:
+// sharded channels on a cluster. Each master's connection subscribes the
+// channels of each hash slot in a command of their own (Redis refuses an
+// SSUBSCRIBE that spans slots).
+func (s *goSub) perNode() bool { return s.sharded && s.g.cluster != nil }
 
-// group splits channels by connection key: the hash slot for sharded
-// channels on a cluster, anyNode otherwise.
-func (s *goSub) group(channels []string) map[int][]string {
-	out := make(map[int][]string)
+// owners splits channels by connection key: the address of the master
+// owning each channel's slot for sharded channels on a cluster (from the
+// client's slot map), anyNode otherwise. A channel whose master is not
+// known goes to key unknown. It also returns the masters' clients.
+func (s *goSub) owners(channels []string, unknown string) (map[string][]string, map[string]*redis.Client) {
+	out := make(map[string][]string)
+	nodes := make(map[string]*redis.Client)
+	// One look-up per slot keeps a slot's channels together even when the
+	// client's slot map is reloaded meanwhile.
+	slots := make(map[int]string)
+	failed := false // the slot map could not be loaded: do not retry for each channel
 	for _, ch := range channels {
 		k := anyNode
-		if s.perSlot() {
-			k = hashSlot(ch)
+		if s.perNode() {
+			slot := hashSlot(ch)
+			var seen bool
+			if k, seen = slots[slot]; !seen {
+				k = unknown
+				if !failed {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					node, err := s.g.cluster.MasterForKey(ctx, ch)
+					cancel()
+					if err == nil {
+						k = node.Options().Addr
+						nodes[k] = node
+					}
+					failed = err != nil
+				}
+				slots[slot] = k
+			}
 		}
 		out[k] = append(out[k], ch)
+	}
+	return out, nodes
+}
+
+// bySlot splits channels by hash slot.
+func bySlot(channels []string) map[int][]string {
+	out := make(map[int][]string)
+	for _, ch := range channels {
+		out[hashSlot(ch)] = append(out[hashSlot(ch)], ch)
 	}
 	return out
 }
 
-// start opens a connection for channels and patterns; s.smu is held.
-func (s *goSub) start(key int, channels, patterns []string, initial bool) {
+// start opens a connection for channels and patterns; s.smu is held. The
+// subscription is ready once an initial connection has confirmed them.
+func (s *goSub) start(key string, node *redis.Client, channels, patterns []string, initial bool) {
 	c := &subConn{
 		key:      key,
+		node:     node,
 		channels: make(map[string]struct{}),
 		patterns: make(map[string]struct{}),
 		leaving:  make(map[string]int),
+		lost:     make(map[int]struct{}),
 		stop:     make(chan struct{}),
 		isReady:  !initial,
+	}
+	if initial {
+		s.pendingReady++
 	}
 	for _, ch := range channels {
 		c.channels[ch] = struct{}{}
@@ -212,11 +255,46 @@ func (s *goSub) start(key int, channels, patterns []string, initial bool) {
 	for _, p := range patterns {
 		c.patterns[p] = struct{}{}
 	}
-	c.expect = len(c.channels) + len(c.patterns)
 	c.ps = s.open(c)
 	s.conns[key] = c
 	s.wg.Add(1)
 	go s.run(c)
+}
+
+// add subscribes channels on the connection of key, opened if need be;
+// s.smu is held.
+func (s *goSub) add(ctx context.Context, key string, node *redis.Client, chans []string, initial bool) error {
+	c := s.conns[key]
+	if c == nil {
+		s.start(key, node, chans, nil, initial)
+		return nil
+	}
+	for _, ch := range chans {
+		c.channels[ch] = struct{}{}
+	}
+	if !s.sharded {
+		return c.ps.Subscribe(ctx, chans...)
+	}
+	var errs []error
+	for _, group := range bySlot(chans) {
+		errs = append(errs, c.ps.SSubscribe(ctx, group...))
+	}
+	return errors.Join(errs...)
+}
+
+// drop closes c, which holds nothing any more; s.smu is held. The caller
+// then calls forget, without s.smu.
+func (s *goSub) drop(c *subConn) {
+	delete(s.conns, c.key)
+	close(c.stop)
+	_ = c.ps.Close()
+	if !c.isReady {
+		c.isReady = true
+		s.pendingReady--
+		if s.pendingReady == 0 {
+			close(s.ready)
+		}
+	}
 }
 
 // open creates a PubSub subscribed to c's channels and patterns. Errors
@@ -225,12 +303,34 @@ func (s *goSub) start(key int, channels, patterns []string, initial bool) {
 func (s *goSub) open(c *subConn) *redis.PubSub {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var ps *redis.PubSub
+	if !c.isReady {
+		c.expect = len(c.channels) + len(c.patterns)
+	}
 	chans := keys(c.channels)
-	if s.sharded {
-		ps = s.g.rdb.SSubscribe(ctx, chans...)
-	} else {
+	var ps *redis.PubSub
+	switch {
+	case !s.sharded:
 		ps = s.g.rdb.Subscribe(ctx, chans...)
+	case s.perNode():
+		if c.node != nil {
+			ps = c.node.SSubscribe(ctx)
+		} else {
+			ps = s.g.rdb.SSubscribe(ctx)
+		}
+		sctx := ctx
+		for _, group := range bySlot(chans) {
+			if err := ps.SSubscribe(sctx, group...); err != nil && sctx == ctx {
+				// The node is unreachable: record the other slots' channels
+				// without dialling for each. go-redis then subscribes them
+				// all at once when it reconnects, which Redis refuses if
+				// they span slots; the receive loop opens them again.
+				done, stop := context.WithCancel(ctx)
+				stop()
+				sctx = done
+			}
+		}
+	default:
+		ps = s.g.rdb.SSubscribe(ctx, chans...)
 	}
 	if len(c.patterns) > 0 {
 		_ = ps.PSubscribe(ctx, keys(c.patterns)...)
@@ -266,6 +366,18 @@ func (s *goSub) confirmed(c *subConn) {
 	}
 }
 
+// wait waits for d, and reports false when c is stopped meanwhile.
+func wait(c *subConn, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 func (s *goSub) run(c *subConn) {
 	defer s.wg.Done()
 	o := s.g.opts
@@ -283,16 +395,37 @@ func (s *goSub) run(c *subConn) {
 		}
 		reopen := false
 		if err == nil {
-			if m, ok := msg.(*redis.Subscription); ok && m.Kind == "sunsubscribe" && s.moved(c, m.Channel) {
-				// Redis unsubscribed us: the channel's slot left this
-				// node (resharding, failover). The connection is fine,
-				// so nothing else would subscribe again.
-				err, reopen = fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel), true
+			if m, ok := msg.(*redis.Subscription); ok && m.Kind == "sunsubscribe" {
+				if slot, ok := s.moved(c, m.Channel); ok {
+					// Redis unsubscribed us: the channel's slot left this
+					// node (resharding, failover). The connection is fine,
+					// so nothing else would subscribe again. Follow the
+					// slot to its new master once the client knows it; the
+					// slot's other channels, unsubscribed in the same
+					// breath, go along.
+					s.slotDown(slot, fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel))
+					s.g.cluster.ReloadState(context.Background())
+					if !wait(c, backoff) {
+						return
+					}
+					backoff = min(backoff*2, o.MaxRetryBackoff)
+					settled, alive := s.follow(c, slot)
+					if settled {
+						s.slotUp(slot)
+					}
+					if !alive {
+						s.forget(c)
+						return
+					}
+					continue
+				}
 			}
-		} else if s.perSlot() && isRedisError(err) {
-			// The node refused the subscription (MOVED: it no longer
-			// owns the slot; CLUSTERDOWN). go-redis keeps such a
-			// connection, so reopen it once the cluster state is known.
+		} else if s.perNode() {
+			// On a cluster every failure reopens the connection: after an
+			// error reply (MOVED: the node no longer owns a slot;
+			// CLUSTERDOWN; CROSSSLOT: go-redis resubscribed the channels
+			// of several slots at once after reconnecting), and after a
+			// lost connection, whose node may be gone for good (failover).
 			reopen = true
 		}
 		if err != nil {
@@ -308,7 +441,9 @@ func (s *goSub) run(c *subConn) {
 					// No answer to the ping in a whole interval: the
 					// connection is dead without knowing it. Replace it.
 					err = errors.New("sioredis: no reply to ping")
-					s.replace(c)
+					if !reopen {
+						s.replace(c)
+					}
 				}
 			}
 			pinged = false
@@ -324,18 +459,12 @@ func (s *goSub) run(c *subConn) {
 				// opened on a stale owner gets MOVED and comes back here.
 				s.g.cluster.ReloadState(context.Background())
 			}
-			t := time.NewTimer(backoff)
-			select {
-			case <-c.stop:
-				t.Stop()
+			if !wait(c, backoff) {
 				return
-			case <-t.C:
 			}
-			if reopen {
-				// go-redis opens the new connection on the slot's
-				// current master. The old one, and whatever it still
-				// holds (the other sunsubscribes of the move), is closed.
-				s.replace(c)
+			if reopen && !s.resync(c) {
+				s.forget(c)
+				return
 			}
 			backoff = min(backoff*2, o.MaxRetryBackoff)
 			continue
@@ -348,6 +477,9 @@ func (s *goSub) run(c *subConn) {
 			case "subscribe", "psubscribe", "ssubscribe":
 				s.confirmed(c)
 				s.setUp(c)
+				if m.Kind == "ssubscribe" && s.perNode() {
+					s.slotUp(hashSlot(m.Channel))
+				}
 			}
 		case *redis.Message:
 			s.setUp(c)
@@ -363,10 +495,11 @@ func (s *goSub) run(c *subConn) {
 
 // moved reports whether a sunsubscribe for channel on c came from Redis
 // (the channel's slot moved) rather than answering our own Remove: only
-// on a cluster, and only for a channel we still want.
-func (s *goSub) moved(c *subConn, channel string) bool {
-	if !s.perSlot() {
-		return false
+// on a cluster, only for a channel we still want on c, and once per slot
+// until the move is followed. It returns the slot.
+func (s *goSub) moved(c *subConn, channel string) (int, bool) {
+	if !s.perNode() {
+		return 0, false
 	}
 	s.smu.Lock()
 	defer s.smu.Unlock()
@@ -376,10 +509,93 @@ func (s *goSub) moved(c *subConn, channel string) bool {
 		} else {
 			c.leaving[channel] = n - 1
 		}
+		return 0, false
+	}
+	if _, wanted := c.channels[channel]; !wanted || s.closed {
+		return 0, false
+	}
+	slot := hashSlot(channel)
+	if _, seen := c.lost[slot]; seen {
+		return 0, false
+	}
+	c.lost[slot] = struct{}{}
+	return slot, true
+}
+
+// follow subscribes the channels of slot that Redis unsubscribed from c on
+// the slot's current master (c again if the client's slot map still says
+// so: that SSUBSCRIBE then gets MOVED and c is reopened). It reports
+// whether nothing is left to subscribe in the slot, and whether c is still
+// open (it is closed when it holds nothing any more).
+func (s *goSub) follow(c *subConn, slot int) (settled, alive bool) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.closed || s.conns[c.key] != c {
+		return true, false
+	}
+	delete(c.lost, slot)
+	var chans []string
+	for ch := range c.channels {
+		if hashSlot(ch) == slot {
+			chans = append(chans, ch)
+			delete(c.channels, ch)
+		}
+	}
+	if len(chans) == 0 {
+		return true, true
+	}
+	groups, nodes := s.owners(chans, c.key)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for key, group := range groups {
+		if key == c.key {
+			nodes[key] = c.node
+		}
+		_ = s.add(ctx, key, nodes[key], group, false)
+	}
+	if len(c.channels) == 0 && len(c.patterns) == 0 {
+		s.drop(c)
+		return false, false
+	}
+	return false, true
+}
+
+// resync moves the channels of c whose slot has another master to that
+// master's connection, then opens c again on its node, one SSUBSCRIBE per
+// slot. It reports false when c is closed (nothing left, or the
+// subscription is closed).
+func (s *goSub) resync(c *subConn) bool {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.closed || s.conns[c.key] != c {
 		return false
 	}
-	_, wanted := c.channels[channel]
-	return wanted && !s.closed
+	groups, nodes := s.owners(keys(c.channels), c.key)
+	if node := nodes[c.key]; node != nil {
+		// The client may have replaced the node's client (and closed the
+		// old one) after the node left and came back.
+		c.node = node
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for key, chans := range groups {
+		if key == c.key {
+			continue
+		}
+		for _, ch := range chans {
+			delete(c.channels, ch)
+		}
+		_ = s.add(ctx, key, nodes[key], chans, !c.isReady)
+	}
+	clear(c.leaving)
+	clear(c.lost)
+	if len(c.channels) == 0 && len(c.patterns) == 0 {
+		s.drop(c)
+		return false
+	}
+	_ = c.ps.Close()
+	c.ps = s.open(c)
+	return true
 }
 
 // replace closes c's PubSub and opens a new one on the same channels.
@@ -401,11 +617,7 @@ func (s *goSub) setDown(c *subConn, err error) {
 		return
 	}
 	c.isDown = true
-	s.down++
-	s.g.opts.Logger.Debug("sioredis: subscription connection lost", "err", err)
-	if s.down == 1 && s.l.Down != nil {
-		s.l.Down(err)
-	}
+	s.downLocked(err)
 }
 
 func (s *goSub) setUp(c *subConn) {
@@ -415,6 +627,40 @@ func (s *goSub) setUp(c *subConn) {
 		return
 	}
 	c.isDown = false
+	s.upLocked()
+}
+
+// slotDown counts a hash slot whose channels Redis unsubscribed as down
+// until one of them is confirmed on its new master.
+func (s *goSub) slotDown(slot int, err error) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if _, ok := s.moving[slot]; ok {
+		return
+	}
+	s.moving[slot] = struct{}{}
+	s.downLocked(err)
+}
+
+func (s *goSub) slotUp(slot int) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if _, ok := s.moving[slot]; !ok {
+		return
+	}
+	delete(s.moving, slot)
+	s.upLocked()
+}
+
+func (s *goSub) downLocked(err error) {
+	s.down++
+	s.g.opts.Logger.Debug("sioredis: subscription connection lost", "err", err)
+	if s.down == 1 && s.l.Down != nil {
+		s.l.Down(err)
+	}
+}
+
+func (s *goSub) upLocked() {
 	s.down--
 	s.g.opts.Logger.Debug("sioredis: subscription connection restored")
 	if s.down == 0 && s.l.Up != nil {
@@ -428,63 +674,115 @@ func (s *goSub) Add(ctx context.Context, channels ...string) error {
 	if s.closed {
 		return ErrClosed
 	}
+	groups, nodes := s.owners(channels, anyNode)
 	var errs []error
-	for key, chans := range s.group(channels) {
-		c := s.conns[key]
-		if c == nil {
-			s.start(key, chans, nil, false)
-			continue
-		}
-		for _, ch := range chans {
-			c.channels[ch] = struct{}{}
-		}
-		var err error
-		if s.sharded {
-			err = c.ps.SSubscribe(ctx, chans...)
-		} else {
-			err = c.ps.Subscribe(ctx, chans...)
-		}
-		errs = append(errs, err)
+	for key, chans := range groups {
+		errs = append(errs, s.add(ctx, key, nodes[key], chans, false))
 	}
 	return errors.Join(errs...)
 }
 
 func (s *goSub) Remove(ctx context.Context, channels ...string) error {
 	s.smu.Lock()
-	defer s.smu.Unlock()
 	if s.closed {
+		s.smu.Unlock()
 		return ErrClosed
 	}
-	var errs []error
-	for key, chans := range s.group(channels) {
-		c := s.conns[key]
-		if c == nil {
-			continue
+	// A channel is on the connection that subscribed it, which is not
+	// always its slot's current master.
+	held := make(map[*subConn][]string)
+	for _, ch := range channels {
+		for _, c := range s.conns {
+			if _, ok := c.channels[ch]; ok {
+				held[c] = append(held[c], ch)
+				break
+			}
 		}
+	}
+	var errs []error
+	var dropped []*subConn
+	for c, chans := range held {
 		for _, ch := range chans {
 			delete(c.channels, ch)
 		}
-		if s.perSlot() && len(c.channels) == 0 {
+		if s.perNode() && len(c.channels) == 0 && len(c.patterns) == 0 {
 			// A cluster shard connection with nothing left: close it.
-			delete(s.conns, key)
-			close(c.stop)
-			errs = append(errs, ignoreClosed(c.ps.Close()))
+			s.drop(c)
+			dropped = append(dropped, c)
 			continue
 		}
-		var err error
-		if s.sharded {
-			err = c.ps.SUnsubscribe(ctx, chans...)
+		if !s.sharded {
+			errs = append(errs, c.ps.Unsubscribe(ctx, chans...))
+			continue
+		}
+		for _, group := range bySlot(chans) {
+			err := c.ps.SUnsubscribe(ctx, group...)
 			if err == nil {
-				for _, ch := range chans {
+				for _, ch := range group {
 					c.leaving[ch]++
 				}
 			}
-		} else {
-			err = c.ps.Unsubscribe(ctx, chans...)
+			errs = append(errs, err)
 		}
-		errs = append(errs, err)
+	}
+	s.smu.Unlock()
+	for _, c := range dropped {
+		s.forget(c)
+	}
+	if s.perNode() {
+		s.settle(channels)
 	}
 	return errors.Join(errs...)
+}
+
+// settle stops counting as down the slots of removed channels whose move
+// is pending and that hold no channel any more: nothing will confirm them.
+func (s *goSub) settle(removed []string) {
+	s.lmu.Lock()
+	var pending []int
+	for _, ch := range removed {
+		if _, ok := s.moving[hashSlot(ch)]; ok {
+			pending = append(pending, hashSlot(ch))
+		}
+	}
+	s.lmu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	s.smu.Lock()
+	var empty []int
+	for _, slot := range pending {
+		if !s.wantsSlot(slot) {
+			empty = append(empty, slot)
+		}
+	}
+	s.smu.Unlock()
+	for _, slot := range empty {
+		s.slotUp(slot)
+	}
+}
+
+// wantsSlot reports whether a connection holds a channel of slot; s.smu
+// is held.
+func (s *goSub) wantsSlot(slot int) bool {
+	for _, c := range s.conns {
+		for ch := range c.channels {
+			if hashSlot(ch) == slot {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// forget stops counting a closed connection as down.
+func (s *goSub) forget(c *subConn) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if c.isDown {
+		c.isDown = false
+		s.upLocked()
+	}
 }
 
 func (s *goSub) Close() error {
@@ -510,12 +808,6 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
-}
-
-// isRedisError reports whether err is an error reply of Redis.
-func isRedisError(err error) bool {
-	var re redis.Error
-	return errors.As(err, &re)
 }
 
 func isTimeout(err error) bool {

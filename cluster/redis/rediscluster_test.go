@@ -28,8 +28,8 @@ import (
 // TestRedisClusterMode runs gosio nodes on a real Redis Cluster (three
 // masters, no replicas) through redis.NewClusterClient: classic pub/sub
 // (PUBLISH is propagated to every cluster node, NUMSUB summed over the
-// masters) and sharded pub/sub (one connection per hash slot in use, on
-// the master that owns it, SHARDNUMSUB summed over the masters).
+// masters) and sharded pub/sub (one connection per master holding
+// subscribed channels, SHARDNUMSUB summed over the masters).
 func TestRedisClusterMode(t *testing.T) {
 	addrs := startRedisCluster(t, 3)
 	const timeout = 5 * time.Second
@@ -554,4 +554,152 @@ func moveSlot(t *testing.T, addrs []string, channel string) {
 		}
 		return true
 	})
+}
+
+// TestRedisClusterShardedConnectionsPerMaster: the sharded adapter keeps
+// one subscription connection per master, as Node's adapter does, not one
+// per hash slot in use. Room channels spread over thousands of slots; a
+// connection per slot would soon exhaust Redis' maxclients.
+func TestRedisClusterShardedConnectionsPerMaster(t *testing.T) {
+	addrs := startRedisCluster(t, 3)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = rdb.Close() })
+	wc := sioredis.NewGoRedis(rdb, nil)
+	io, _ := newClusterModeNode(t, addrs, nodeConfig{sharded: &sioredis.ShardedOptions{}})
+	time.Sleep(200 * time.Millisecond)
+	before := connectedClients(t, addrs)
+	adp := io.Of("/").Adapter()
+	const rooms = 300
+	for i := 0; i < rooms; i++ {
+		adp.AddAll("some-socket-id", fmt.Sprintf("room-%d", i))
+	}
+	for i := 0; i < rooms; i++ {
+		ch := fmt.Sprintf("socket.io#/#room-%d#", i)
+		waitFor(t, 20*time.Second, "shard subscription of "+ch, func() bool {
+			n, err := wc.ShardNumSub(context.Background(), ch)
+			return err == nil && n == 1
+		})
+	}
+	after := connectedClients(t, addrs)
+	t.Logf("Redis connections: %d before, %d after %d rooms", before, after, rooms)
+	if grown := after - before; grown > 2*len(addrs) {
+		t.Fatalf("%d rooms on one server opened %d more Redis connections (cluster of %d masters)", rooms, grown, len(addrs))
+	}
+}
+
+// connectedClients sums INFO clients' connected_clients over the nodes at
+// addrs, leaving out its own connections.
+func connectedClients(t *testing.T, addrs []string) int {
+	t.Helper()
+	total := 0
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a})
+		info, err := c.Info(context.Background(), "clients").Result()
+		_ = c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "connected_clients:"); ok {
+				n, _ := strconv.Atoi(v)
+				total += n - 1 // minus this INFO connection
+			}
+		}
+	}
+	return total
+}
+
+// TestRedisClusterShardedMasterRestart restarts the master that holds the
+// namespace channel and rooms of several hash slots, all on one
+// subscription connection of each server. After the reconnect each slot
+// is subscribed again (Redis refuses one SSUBSCRIBE spanning slots), and
+// broadcasts to those rooms flow again.
+func TestRedisClusterShardedMasterRestart(t *testing.T) {
+	servers := startRedisClusterServers(t, 3)
+	var addrs []string
+	for _, r := range servers {
+		addrs = append(addrs, r.Addr)
+	}
+	ctx := context.Background()
+	watch := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = watch.Close() })
+	wc := sioredis.NewGoRedis(watch, nil)
+
+	// Four rooms in four slots of the namespace channel's master.
+	master := masterOf(t, watch, "socket.io#/#")
+	var rooms []string
+	slots := make(map[int64]bool)
+	for i := 0; len(rooms) < 4; i++ {
+		room := "r" + strconv.Itoa(i)
+		ch := "socket.io#/#" + room + "#"
+		slot, err := watch.ClusterKeySlot(ctx, ch).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slots[slot] && masterOf(t, watch, ch) == master {
+			slots[slot] = true
+			rooms = append(rooms, room)
+		}
+	}
+	var restarted *redisServer
+	for _, r := range servers {
+		if r.Addr == master {
+			restarted = r
+		}
+	}
+
+	var downs [2]atomic.Int64
+	var ios [2]*core.Server
+	var clients []*sioClient
+	for i := range ios {
+		cfg := nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second, OnError: func(err error) {
+			if errors.Is(err, sioredis.ErrRedisDown) {
+				downs[i].Add(1)
+			}
+		}}}
+		var u string
+		ios[i], u = newClusterModeNode(t, addrs, cfg)
+		clients = append(clients, dial(t, u, "/", map[string]any{"rooms": rooms}))
+	}
+	channels := []string{"socket.io#/#"}
+	for _, r := range rooms {
+		channels = append(channels, "socket.io#/#"+r+"#")
+	}
+	subscribed := func() {
+		t.Helper()
+		for _, ch := range channels {
+			waitFor(t, 15*time.Second, "both servers subscribed to "+ch, func() bool {
+				n, err := wc.ShardNumSub(ctx, ch)
+				return err == nil && n == len(ios)
+			})
+		}
+	}
+	subscribed()
+
+	restarted.Stop()
+	restarted.Start()
+	waitClusterOK(t, addrs)
+	subscribed()
+
+	for i, io := range ios {
+		if n, err := io.Of("/").Adapter().ServerCount(ctx); err != nil || n != len(ios) {
+			t.Fatalf("node %d: ServerCount = %d, %v after the restart; want %d", i, n, err, len(ios))
+		}
+		for _, r := range rooms {
+			if err := io.To(r).Emit("room", r); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range clients {
+				if got := c.Expect("room"); got != strconv.Quote(r) {
+					t.Fatalf("room %s from node %d: got %s", r, i, got)
+				}
+			}
+		}
+	}
+	quiet(t, 100*time.Millisecond, clients...)
+	for i := range downs {
+		if downs[i].Load() == 0 {
+			t.Errorf("node %d did not report Redis down while its master was stopped", i)
+		}
+	}
 }
