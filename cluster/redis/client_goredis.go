@@ -272,8 +272,11 @@ func (s *goSub) add(ctx context.Context, key string, node *redis.Client, chans [
 	for _, ch := range chans {
 		c.channels[ch] = struct{}{}
 	}
-	if !s.sharded {
+	switch {
+	case !s.sharded:
 		return c.ps.Subscribe(ctx, chans...)
+	case !s.perNode():
+		return c.ps.SSubscribe(ctx, chans...)
 	}
 	var errs []error
 	for _, group := range bySlot(chans) {
@@ -366,6 +369,16 @@ func (s *goSub) confirmed(c *subConn) {
 	}
 }
 
+// stopped reports whether c was dropped or closed.
+func stopped(c *subConn) bool {
+	select {
+	case <-c.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // wait waits for d, and reports false when c is stopped meanwhile.
 func wait(c *subConn, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -403,7 +416,7 @@ func (s *goSub) run(c *subConn) {
 					// slot to its new master once the client knows it; the
 					// slot's other channels, unsubscribed in the same
 					// breath, go along.
-					s.slotDown(slot, fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel))
+					s.slotDown(c, slot, fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel))
 					s.g.cluster.ReloadState(context.Background())
 					if !wait(c, backoff) {
 						return
@@ -613,7 +626,9 @@ func (s *goSub) replace(c *subConn) {
 func (s *goSub) setDown(c *subConn, err error) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	if c.isDown {
+	if c.isDown || stopped(c) {
+		// A dropped connection is past its forget, which would not undo
+		// this: it counts no more.
 		return
 	}
 	c.isDown = true
@@ -632,10 +647,10 @@ func (s *goSub) setUp(c *subConn) {
 
 // slotDown counts a hash slot whose channels Redis unsubscribed as down
 // until one of them is confirmed on its new master.
-func (s *goSub) slotDown(slot int, err error) {
+func (s *goSub) slotDown(c *subConn, slot int, err error) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	if _, ok := s.moving[slot]; ok {
+	if _, ok := s.moving[slot]; ok || stopped(c) {
 		return
 	}
 	s.moving[slot] = struct{}{}
@@ -711,8 +726,13 @@ func (s *goSub) Remove(ctx context.Context, channels ...string) error {
 			dropped = append(dropped, c)
 			continue
 		}
-		if !s.sharded {
+		switch {
+		case !s.sharded:
 			errs = append(errs, c.ps.Unsubscribe(ctx, chans...))
+			continue
+		case !s.perNode():
+			// Only a cluster unsubscribes by itself: no answer to count.
+			errs = append(errs, c.ps.SUnsubscribe(ctx, chans...))
 			continue
 		}
 		for _, group := range bySlot(chans) {

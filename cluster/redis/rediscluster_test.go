@@ -703,3 +703,75 @@ func TestRedisClusterShardedMasterRestart(t *testing.T) {
 		}
 	}
 }
+
+// A connection that fails while Remove drops it (its goroutine waits for
+// the lock Remove holds, then reports the failure) leaves the Down count
+// balanced: no Down without an Up once no connection is left.
+func TestRedisClusterShardRemoveDuringFailure(t *testing.T) {
+	addrs := startRedisCluster(t, 3)
+	ctx := context.Background()
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var downs, ups atomic.Int64
+	sub := sioredis.NewGoRedis(rdb, nil).Subscribe(sioredis.SubscribeSpec{Channels: []string{"{a}x"}, Sharded: true}, sioredis.Listener{
+		Down: func(error) { downs.Add(1) },
+		Up:   func() { ups.Add(1) },
+	})
+	defer sub.Close()
+	select {
+	case <-sub.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	m := redis.NewClient(&redis.Options{Addr: masterOf(t, rdb, "{a}x")})
+	defer m.Close()
+
+	unlock := sioredis.LockSub(sub) // a Remove under way
+	if err := m.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the connection's goroutine got the error and waits
+	sioredis.DropHeld(sub, "{a}x")
+	unlock()
+	time.Sleep(500 * time.Millisecond)
+	if d := sioredis.SubDown(sub); d != 0 {
+		t.Errorf("no connection left, but %d counted down (Down %d, Up %d)", d, downs.Load(), ups.Load())
+	}
+}
+
+// On a single Redis, sharded channels are subscribed and unsubscribed in
+// one command, as before per-master connections: the split by hash slot is
+// for clusters only.
+func TestShardedStandaloneOneCommand(t *testing.T) {
+	r := startRedis(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	sub := sioredis.NewGoRedis(rdb, nil).Subscribe(sioredis.SubscribeSpec{Channels: []string{"ns"}, Sharded: true}, sioredis.Listener{})
+	defer sub.Close()
+	<-sub.Ready()
+	calls := func(cmd string) int {
+		info, _ := rdb.Info(ctx, "commandstats").Result()
+		for _, l := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "cmdstat_"+cmd+":calls="); ok {
+				n, _ := strconv.Atoi(v[:strings.IndexByte(v, ',')])
+				return n
+			}
+		}
+		return 0
+	}
+	var chans []string
+	for i := 0; i < 50; i++ {
+		chans = append(chans, "room-"+strconv.Itoa(i))
+	}
+	sub0, unsub0 := calls("ssubscribe"), calls("sunsubscribe")
+	if err := sub.Add(ctx, chans...); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Remove(ctx, chans...); err != nil {
+		t.Fatal(err)
+	}
+	if s, u := calls("ssubscribe")-sub0, calls("sunsubscribe")-unsub0; s != 1 || u != 1 {
+		t.Errorf("50 channels: %d SSUBSCRIBE and %d SUNSUBSCRIBE, want 1 and 1", s, u)
+	}
+}
