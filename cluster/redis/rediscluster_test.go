@@ -423,18 +423,7 @@ func TestRedisClusterShardedSlotMoved(t *testing.T) {
 	for _, r := range rooms {
 		subscribed("socket.io#/#" + r + "#")
 	}
-	for i, io := range ios {
-		for _, r := range rooms {
-			if err := io.To(r).Emit("room", r); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range clients {
-				if got := c.Expect("room"); got != strconv.Quote(r) {
-					t.Fatalf("room %s from node %d: got %s", r, i, got)
-				}
-			}
-		}
-	}
+	expectRoomBroadcasts(t, ios[:], clients, rooms)
 	quiet(t, 100*time.Millisecond, clients...)
 	for i := range downs {
 		if n := downs[i].Load(); n != 2 {
@@ -685,17 +674,8 @@ func TestRedisClusterShardedMasterRestart(t *testing.T) {
 		if n, err := io.Of("/").Adapter().ServerCount(ctx); err != nil || n != len(ios) {
 			t.Fatalf("node %d: ServerCount = %d, %v after the restart; want %d", i, n, err, len(ios))
 		}
-		for _, r := range rooms {
-			if err := io.To(r).Emit("room", r); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range clients {
-				if got := c.Expect("room"); got != strconv.Quote(r) {
-					t.Fatalf("room %s from node %d: got %s", r, i, got)
-				}
-			}
-		}
 	}
+	expectRoomBroadcasts(t, ios[:], clients, rooms)
 	quiet(t, 100*time.Millisecond, clients...)
 	for i := range downs {
 		if downs[i].Load() == 0 {
@@ -773,5 +753,23 @@ func TestShardedStandaloneOneCommand(t *testing.T) {
 	}
 	if s, u := calls("ssubscribe")-sub0, calls("sunsubscribe")-unsub0; s != 1 || u != 1 {
 		t.Errorf("50 channels: %d SSUBSCRIBE and %d SUNSUBSCRIBE, want 1 and 1", s, u)
+	}
+}
+
+// expectRoomBroadcasts has each server broadcast to each room and checks
+// that every client (each in all the rooms) gets each broadcast once.
+func expectRoomBroadcasts(t *testing.T, ios []*core.Server, clients []*sioClient, rooms []string) {
+	t.Helper()
+	for i, io := range ios {
+		for _, r := range rooms {
+			if err := io.To(r).Emit("room", r); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range clients {
+				if got := c.Expect("room"); got != strconv.Quote(r) {
+					t.Fatalf("room %s from node %d: got %s", r, i, got)
+				}
+			}
+		}
 	}
 }
