@@ -373,36 +373,19 @@ func TestRedisClusterShardedSlotMoved(t *testing.T) {
 	// Three rooms whose channels share one hash slot (hash tag {t}), so one
 	// move unsubscribes three channels of one connection.
 	rooms := []string{"{t}1", "{t}2", "{t}3"}
-	var downs [2]atomic.Int64
-	var ios [2]*core.Server
-	var clients []*sioClient
-	for i := range ios {
-		cfg := nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second, OnError: func(err error) {
-			if errors.Is(err, sioredis.ErrRedisDown) {
-				downs[i].Add(1)
-			}
-		}}}
-		var u string
-		ios[i], u = newClusterModeNode(t, addrs, cfg)
-		clients = append(clients, dial(t, u, "/", map[string]any{"rooms": rooms}))
-	}
+	ios, clients, downs := shardedPair(t, addrs, rooms)
 	watch := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRetries: 1, DialTimeout: time.Second})
 	t.Cleanup(func() { _ = watch.Close() })
 	wc := sioredis.NewGoRedis(watch, nil)
-	subscribed := func(ch string) {
-		t.Helper()
-		waitFor(t, 10*time.Second, "both servers subscribed to "+ch, func() bool {
-			n, err := wc.ShardNumSub(ctx, ch)
-			return err == nil && n == len(ios)
-		})
+	roomChannels := make([]string, len(rooms))
+	for i, r := range rooms {
+		roomChannels[i] = "socket.io#/#" + r + "#"
 	}
-	for _, r := range rooms {
-		subscribed("socket.io#/#" + r + "#")
-	}
+	waitSubscribed(t, wc, len(ios), 10*time.Second, roomChannels...)
 
 	// The namespace channel carries broadcasts to all and every request.
 	moveSlot(t, addrs, "socket.io#/#")
-	subscribed("socket.io#/#")
+	waitSubscribed(t, wc, len(ios), 10*time.Second, "socket.io#/#")
 	for i, io := range ios {
 		if n, err := io.Of("/").Adapter().ServerCount(ctx); err != nil || n != len(ios) {
 			t.Fatalf("node %d: ServerCount = %d, %v after the move; want %d", i, n, err, len(ios))
@@ -420,9 +403,7 @@ func TestRedisClusterShardedSlotMoved(t *testing.T) {
 	// The rooms' slot: three sunsubscribes on one connection of each
 	// server.
 	moveSlot(t, addrs, "socket.io#/#{t}1#")
-	for _, r := range rooms {
-		subscribed("socket.io#/#" + r + "#")
-	}
+	waitSubscribed(t, wc, len(ios), 10*time.Second, roomChannels...)
 	expectRoomBroadcasts(t, ios[:], clients, rooms)
 	quiet(t, 100*time.Millisecond, clients...)
 	for i := range downs {
@@ -637,38 +618,17 @@ func TestRedisClusterShardedMasterRestart(t *testing.T) {
 		}
 	}
 
-	var downs [2]atomic.Int64
-	var ios [2]*core.Server
-	var clients []*sioClient
-	for i := range ios {
-		cfg := nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second, OnError: func(err error) {
-			if errors.Is(err, sioredis.ErrRedisDown) {
-				downs[i].Add(1)
-			}
-		}}}
-		var u string
-		ios[i], u = newClusterModeNode(t, addrs, cfg)
-		clients = append(clients, dial(t, u, "/", map[string]any{"rooms": rooms}))
-	}
+	ios, clients, downs := shardedPair(t, addrs, rooms)
 	channels := []string{"socket.io#/#"}
 	for _, r := range rooms {
 		channels = append(channels, "socket.io#/#"+r+"#")
 	}
-	subscribed := func() {
-		t.Helper()
-		for _, ch := range channels {
-			waitFor(t, 15*time.Second, "both servers subscribed to "+ch, func() bool {
-				n, err := wc.ShardNumSub(ctx, ch)
-				return err == nil && n == len(ios)
-			})
-		}
-	}
-	subscribed()
+	waitSubscribed(t, wc, len(ios), 15*time.Second, channels...)
 
 	restarted.Stop()
 	restarted.Start()
 	waitClusterOK(t, addrs)
-	subscribed()
+	waitSubscribed(t, wc, len(ios), 15*time.Second, channels...)
 
 	for i, io := range ios {
 		if n, err := io.Of("/").Adapter().ServerCount(ctx); err != nil || n != len(ios) {
@@ -771,5 +731,35 @@ func expectRoomBroadcasts(t *testing.T, ios []*core.Server, clients []*sioClient
 				}
 			}
 		}
+	}
+}
+
+// shardedPair starts two sharded servers on the cluster at addrs, each
+// with a client in rooms; downs counts the Redis outages each reports.
+func shardedPair(t *testing.T, addrs, rooms []string) (ios [2]*core.Server, clients []*sioClient, downs *[2]atomic.Int64) {
+	t.Helper()
+	downs = new([2]atomic.Int64)
+	for i := range ios {
+		cfg := nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: 3 * time.Second, OnError: func(err error) {
+			if errors.Is(err, sioredis.ErrRedisDown) {
+				downs[i].Add(1)
+			}
+		}}}
+		var u string
+		ios[i], u = newClusterModeNode(t, addrs, cfg)
+		clients = append(clients, dial(t, u, "/", map[string]any{"rooms": rooms}))
+	}
+	return ios, clients, downs
+}
+
+// waitSubscribed waits, at most d for each, until n servers are
+// subscribed to each shard channel (SHARDNUMSUB).
+func waitSubscribed(t *testing.T, wc sioredis.Client, n int, d time.Duration, channels ...string) {
+	t.Helper()
+	for _, ch := range channels {
+		waitFor(t, d, "both servers subscribed to "+ch, func() bool {
+			got, err := wc.ShardNumSub(context.Background(), ch)
+			return err == nil && got == n
+		})
 	}
 }
