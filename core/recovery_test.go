@@ -144,7 +144,7 @@ func TestRecoveryWindowExpires(t *testing.T) {
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
 	welcome := c.ExpectEvent()
-	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
+	offset := offsetOf(t, welcome)
 	c.Close()
 	recv(t, gone)
 	time.Sleep(100 * time.Millisecond) // let the recovery window pass
@@ -213,7 +213,7 @@ func TestUseEventsCoversRecoveredSockets(t *testing.T) {
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
 	welcome := c.ExpectEvent()
-	offset, _ := welcome.Args[len(welcome.Args)-1].(string)
+	offset := offsetOf(t, welcome)
 	c.Emit("/", 1, "ping")
 	c.ExpectAck(1)
 	if got := recv(t, seen); got != "mw:ping" {
@@ -256,7 +256,7 @@ func TestRecoveryRunMiddlewaresRooms(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := c.ExpectEvent()
-	offset, _ := ev.Args[len(ev.Args)-1].(string)
+	offset := offsetOf(t, ev)
 	c.Close()
 	recv(t, disconnected)
 
@@ -273,6 +273,39 @@ func TestRecoveryRunMiddlewaresRooms(t *testing.T) {
 	}
 }
 
+// recoveryServer returns a server with connection state recovery (a
+// minute's window) whose sockets are handed to conns when they connect
+// (when conns has room) and signal gone when they disconnect.
+func recoveryServer(t *testing.T) (srv *core.Server, url string, conns chan *core.Socket, gone chan struct{}) {
+	srv, url = newServer(t, &core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+	})
+	conns = make(chan *core.Socket, 2)
+	gone = make(chan struct{}, 2)
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
+		select {
+		case conns <- s:
+		default:
+		}
+	})
+	return srv, url, conns, gone
+}
+
+// offsetOf returns the recovery offset an event carries as its last
+// argument.
+func offsetOf(t *testing.T, ev siotest.Event) string {
+	t.Helper()
+	if len(ev.Args) == 0 {
+		t.Fatalf("event %q carries no offset", ev.Name)
+	}
+	off, ok := ev.Args[len(ev.Args)-1].(string)
+	if !ok || off == "" {
+		t.Fatalf("event %q: last argument %#v is no offset", ev.Name, ev.Args[len(ev.Args)-1])
+	}
+	return off
+}
+
 func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
@@ -285,15 +318,7 @@ func sorted(s []string) []string {
 // string would make its next recovery fail.
 func TestDirectEmitCarriesOffset(t *testing.T) {
 	t.Parallel()
-	srv, url := newServer(t, &core.Options{
-		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
-	})
-	conns := make(chan *core.Socket, 2)
-	gone := make(chan struct{}, 2)
-	srv.OnConnection(func(s *core.Socket) {
-		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
-		conns <- s
-	})
+	_, url, conns, gone := recoveryServer(t)
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
 	s := recv(t, conns)
@@ -359,15 +384,7 @@ func rawSocket(t *testing.T, base string) (conn *websocket.Conn, sid, pid string
 // same moment.
 func TestDirectEmitReplayedAfterDrop(t *testing.T) {
 	t.Parallel()
-	srv, base := newServer(t, &core.Options{
-		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
-	})
-	conns := make(chan *core.Socket, 2)
-	gone := make(chan struct{}, 2)
-	srv.OnConnection(func(s *core.Socket) {
-		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
-		conns <- s
-	})
+	srv, base, conns, gone := recoveryServer(t)
 	conn, sid, pid, read := rawSocket(t, base)
 	s := recv(t, conns)
 	if err := srv.Emit("b", 0); err != nil {
@@ -410,13 +427,7 @@ func TestDirectEmitReplayedAfterDrop(t *testing.T) {
 // recovery that silently lost packets.
 func TestRecoveryRefusedWithoutOffset(t *testing.T) {
 	t.Parallel()
-	srv, base := newServer(t, &core.Options{
-		ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
-	})
-	gone := make(chan struct{}, 2)
-	srv.OnConnection(func(s *core.Socket) {
-		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
-	})
+	srv, base, _, gone := recoveryServer(t)
 	conn, sid, pid, _ := rawSocket(t, base)
 	if err := srv.Emit("news", 1); err != nil { // never read
 		t.Fatal(err)
@@ -456,7 +467,7 @@ func TestBroadcastOffsetsInOrder(t *testing.T) {
 	prev := uint64(0)
 	for i := 0; i < writers*each; i++ {
 		ev := c.ExpectEvent()
-		off := ev.Args[len(ev.Args)-1].(string)
+		off := offsetOf(t, ev)
 		seq, err := strconv.ParseUint(off[strings.LastIndexByte(off, '-')+1:], 10, 64)
 		if err != nil {
 			t.Fatalf("offset %q", off)
@@ -497,7 +508,7 @@ func TestRecoveredSocketHooksMayEmit(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := c.ExpectEvent()
-	offset := ev.Args[len(ev.Args)-1].(string)
+	offset := offsetOf(t, ev)
 	c.Close()
 	recv(t, gone)
 	if err := srv.To("news").Emit("n", 1); err != nil {
