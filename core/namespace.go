@@ -281,7 +281,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 // join are left, and it joins none from now on.
 func (n *Namespace) discard(s *Socket) {
 	s.startClosing(ReasonServerNamespaceDisconnect)
-	s.leaveRooms()
+	n.adp.DelAll(s.id)
 }
 
 // connect registers s with its client and namespace, puts it in its own

@@ -29,11 +29,12 @@ type Socket struct {
 	client    *client
 	handshake *Handshake
 	recovered bool
-	ctxDone   bool           // the disconnect cancelled the context; under mu
-	left      bool           // the socket left its rooms for good; under mu
 	ctx       *socketContext // made on first use (Context); under mu
 
-	closing   atomic.Bool // a disconnect is under way or done
+	// closing: a disconnect is under way or done. Set under mu (by
+	// startClosing), so that code holding mu sees it change only once it
+	// lets go: the context, the acks and the rooms rely on that.
+	closing   atomic.Bool
 	connected atomic.Bool
 
 	mu            sync.Mutex
@@ -99,7 +100,7 @@ func (s *Socket) Context() context.Context {
 		// bytes on every idle connection).
 		ctx, cancel := context.WithCancel(s.client.ctx)
 		s.ctx = &socketContext{ctx, cancel}
-		if s.ctxDone {
+		if s.closing.Load() {
 			cancel()
 		}
 	}
@@ -180,7 +181,6 @@ func (s *Socket) startClosing(reason string) bool {
 	}
 	s.reason = reason
 	s.closing.Store(true)
-	s.ctxDone = true
 	var cancel context.CancelFunc
 	if s.ctx != nil {
 		cancel = s.ctx.cancel
@@ -208,23 +208,17 @@ func (s *Socket) Rooms() []string { return s.nsp.adp.SocketRooms(s.id) }
 
 // Join adds the socket to the rooms.
 //
-// Once the socket disconnected, Join does nothing; s.mu orders a Join from
-// another goroutine against the disconnect's leaveRooms, so that it cannot
-// put the socket back in a room after it left them all.
+// Once the socket's disconnect began, Join does nothing. It checks under
+// s.mu, where the disconnect begins (startClosing) before the socket leaves
+// its rooms, so a Join from another goroutine either is done before that
+// or does nothing: it cannot put the socket back in a room after it left
+// them all.
 func (s *Socket) Join(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.left && s.Connected() {
+	if s.Connected() {
 		s.nsp.adp.AddAll(s.id, rooms...)
 	}
-}
-
-// leaveRooms takes the socket out of every room, for good.
-func (s *Socket) leaveRooms() {
-	s.mu.Lock()
-	s.left = true
-	s.mu.Unlock()
-	s.nsp.adp.DelAll(s.id)
 }
 
 // Leave removes the socket from the room.
@@ -480,7 +474,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*A
 func (s *Socket) addAck(id uint64, fn adapter.AckFunc) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ctxDone {
+	if s.closing.Load() {
 		return false
 	}
 	if s.acks == nil {
@@ -575,7 +569,7 @@ func (s *Socket) onClose() {
 	if s.nsp.srv.opts.ConnectionStateRecovery != nil && recoverable[reason] {
 		s.nsp.adp.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
 	}
-	s.leaveRooms()
+	s.nsp.adp.DelAll(s.id)
 	s.nsp.remove(s)
 	s.client.detach(s)
 	s.mu.Lock()
