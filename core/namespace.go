@@ -226,7 +226,9 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 			c.refuse(n.name, err)
 			return
 		}
-		joined = slices.DeleteFunc(admitted.Rooms(), func(r string) bool { return r == admitted.id })
+		if recovering { // only a recovered socket takes them over
+			joined = slices.DeleteFunc(admitted.Rooms(), func(r string) bool { return r == admitted.id })
+		}
 	}
 	var s *Socket
 	if recovering {
