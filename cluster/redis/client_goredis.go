@@ -170,7 +170,7 @@ type subConn struct {
 	ps       *redis.PubSub
 	channels map[string]struct{}
 	patterns map[string]struct{}
-	leaving  map[string]int   // our SUNSUBSCRIBEs whose answer is not read yet
+	leaving  map[string]int   // cluster: our SUNSUBSCRIBEs whose answer is not read yet (until resync)
 	lost     map[int]struct{} // slots Redis unsubscribed, not yet followed
 	expect   int              // confirmations to wait for before counting as ready
 	isReady  bool             // under smu
@@ -460,12 +460,6 @@ func (s *goSub) run(c *subConn) {
 				}
 			}
 			pinged = false
-			// The answers to our SUNSUBSCRIBEs in flight, if any, went
-			// with the connection: forget them rather than take a later
-			// move of those channels for one of them.
-			s.smu.Lock()
-			clear(c.leaving)
-			s.smu.Unlock()
 			s.setDown(c, err)
 			if reopen {
 				// Asynchronous; the backoff gives it time. A connection
@@ -620,7 +614,6 @@ func (s *goSub) replace(c *subConn) {
 	}
 	_ = c.ps.Close()
 	c.ps = s.open(c)
-	clear(c.leaving)
 }
 
 func (s *goSub) setDown(c *subConn, err error) {
