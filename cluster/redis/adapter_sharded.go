@@ -429,11 +429,8 @@ func (a *ShardedAdapter) add(id adapter.SocketID, rooms []adapter.Room, onlyPres
 			created = append(created, r)
 		}
 	}
-	dirty := a.roomsChanged(created, nil, id)
+	a.roomsChanged(created, nil, id)
 	a.roomsMu.Unlock()
-	if dirty {
-		a.wake()
-	}
 }
 
 // Del removes the socket from the room.
@@ -450,11 +447,8 @@ func (a *ShardedAdapter) Del(id adapter.SocketID, room adapter.Room) {
 			break
 		}
 	}
-	dirty := a.roomsChanged(nil, deleted, id)
+	a.roomsChanged(nil, deleted, id)
 	a.roomsMu.Unlock()
-	if dirty {
-		a.wake()
-	}
 }
 
 // DelAll removes the socket from every room.
@@ -468,11 +462,8 @@ func (a *ShardedAdapter) DelAll(id adapter.SocketID) {
 		}
 	}
 	a.Memory.DelAll(id)
-	dirty := a.roomsChanged(nil, deleted, id)
+	a.roomsChanged(nil, deleted, id)
 	a.roomsMu.Unlock()
-	if dirty {
-		a.wake()
-	}
 }
 
 func (a *ShardedAdapter) addLocal(opts adapter.BroadcastOptions, rooms []string) {
@@ -489,12 +480,12 @@ func (a *ShardedAdapter) delLocal(opts adapter.BroadcastOptions, rooms []string)
 	}
 }
 
-// roomsChanged marks the rooms created or deleted on this server as dirty,
-// for syncRooms, and reports whether it marked any; roomsMu is held. A
-// room named after the socket id (its own room) is private.
-func (a *ShardedAdapter) roomsChanged(created, deleted []string, id string) bool {
-	if a.opts.SubscriptionMode == Static {
-		return false
+// roomsChanged marks the rooms created or deleted on this server as dirty
+// and wakes the publisher for syncRooms (wake never blocks); roomsMu is
+// held. A room named after the socket id (its own room) is private.
+func (a *ShardedAdapter) roomsChanged(created, deleted []string, id string) {
+	if a.opts.SubscriptionMode == Static || len(created)+len(deleted) == 0 {
+		return
 	}
 	for _, r := range created {
 		a.roomsDirty[r] = a.dynamicRoom(r, r == id || a.isSocket(r))
@@ -504,7 +495,7 @@ func (a *ShardedAdapter) roomsChanged(created, deleted []string, id string) bool
 			a.roomsDirty[r] = false // no members: its channel goes either way
 		}
 	}
-	return len(created) > 0 || len(deleted) > 0
+	a.wake()
 }
 
 // syncRooms subscribes the channel of each dirty room that has members
