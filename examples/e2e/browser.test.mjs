@@ -4,6 +4,7 @@
 // once per integration; the server has connection state recovery on.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 import { call, client, closeAll, connected, servers, sequenceReport } from './lib.mjs';
 
@@ -51,8 +52,62 @@ async function context(init) {
 }
 
 /**
- * open loads the chat page of a server (see browser_test.go) as name in ctx
- * and waits until it is in the room.
+ * cutter starts a TCP proxy in front of the server at base whose connections
+ * the case can cut, as a network would: cut closes every connection through
+ * it and refuses new ones until restore. The cut does not depend on how the
+ * browser emulates being offline (Chromium's emulation once left an open
+ * WebSocket running, so the page never noticed).
+ */
+async function cutter(base) {
+  const target = new URL(base);
+  const live = new Set();
+  let down = false;
+  const srv = net.createServer((conn) => {
+    if (down) {
+      conn.destroy();
+      return;
+    }
+    const up = net.connect(Number(target.port), target.hostname);
+    const pair = { conn, up };
+    live.add(pair);
+    const end = () => {
+      conn.destroy();
+      up.destroy();
+      live.delete(pair);
+    };
+    for (const s of [conn, up]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+    conn.pipe(up);
+    up.pipe(conn);
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    down = true;
+    for (const { conn, up } of live) {
+      conn.destroy();
+      up.destroy();
+    }
+    live.clear();
+  };
+  return {
+    url: `http://127.0.0.1:${srv.address().port}`,
+    cut,
+    restore: () => {
+      down = false;
+    },
+    close: () => {
+      cut();
+      return new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}
+
+/**
+ * open loads the chat page of a server (a name of servers, see
+ * browser_test.go, or a base URL) as name in ctx and waits until it is in
+ * the room.
  */
 async function open(ctx, name, query = '', server = 'steady') {
   const page = await ctx.newPage();
@@ -63,7 +118,7 @@ async function open(ctx, name, query = '', server = 'steady') {
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`[${name} console] ${m.text()}`);
   });
-  await page.goto(`${servers[server]}/?name=${name}${query}`);
+  await page.goto(`${servers[server] ?? server}/?name=${name}${query}`);
   await page.waitForFunction(() => window.app?.ready, null, WAIT);
   return page;
 }
@@ -123,10 +178,12 @@ test('chat with WebSocket blocked falls back to polling', T, async () => {
   assert.deepEqual(sa.disconnects, []);
 });
 
-test('network cut and restored: reconnects by itself and recovers missed messages', T, async () => {
+test('network cut and restored: reconnects by itself and recovers missed messages', T, async (t) => {
   const room = `room=cut-${Date.now()}`;
-  const ctxA = await context();
-  const a = await open(ctxA, 'alice', `&${room}&delay=200&delayMax=400`, 'browser');
+  // alice reaches the server through a proxy the case cuts; bob directly.
+  const link = await cutter(servers.browser);
+  t.after(() => link.close());
+  const a = await open(await context(), 'alice', `&${room}&delay=200&delayMax=400`, link.url);
   const b = await open(await context(), 'bob', `&${room}`, 'browser');
   for (const p of [a, b]) await p.waitForFunction(() => window.app.transport === 'websocket', null, WAIT);
   await say(b, 'before 1');
@@ -138,7 +195,7 @@ test('network cut and restored: reconnects by itself and recovers missed message
   const ctl = client('/', { transports: ['websocket'] }, 'browser');
   await connected(ctl);
 
-  await ctxA.setOffline(true);
+  link.cut();
   await a.waitForFunction(() => window.app.disconnects.length === 1, null, WAIT);
   const gone = await call(ctl, 'reason-of', { id: before.id });
   console.log(`server noticed alice's loss: ${gone.reason}; alice saw: ${(await state(a)).disconnects[0]}`);
@@ -148,7 +205,7 @@ test('network cut and restored: reconnects by itself and recovers missed message
   for (const text of missed) await say(b, text);
   await sees(b, 'bob', missed[2]);
 
-  await ctxA.setOffline(false);
+  link.restore();
   await a.waitForFunction(() => window.app.connects === 2 && window.app.ready, null, WAIT);
   await sees(a, 'bob', missed[2]);
   const after = await state(a);

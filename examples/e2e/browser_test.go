@@ -50,9 +50,10 @@ func pageFiles() http.Handler {
 // bundle) against every integration: TestBrowser/<integration>/<case>. Both
 // servers have connection state recovery on. "steady" keeps Node's
 // heartbeat, for the chat cases: a polling page on a loaded machine may take
-// longer than a second to answer a ping. "browser" pings often, so that it
-// notices a page that went offline (a WebSocket whose frames no longer flow)
-// within 1.5 s, for the network-cut case.
+// longer than a second to answer a ping. "browser" pings often, for the
+// network-cut case, whose page reaches it through a TCP proxy that the case
+// cuts: a lost connection is noticed within 1.5 s even if no close gets
+// through.
 func TestBrowser(t *testing.T) {
 	requireNode(t)
 	requireChromium(t)
