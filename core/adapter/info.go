@@ -16,7 +16,7 @@ import (
 // Handshake is immutable once the socket is connected; it may be read
 // concurrently.
 type Handshake struct {
-	// Header holds the request headers.
+	// Header holds the request headers, Host included.
 	Header http.Header
 	// Time is when the handshake happened.
 	Time time.Time

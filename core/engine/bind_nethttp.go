@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -32,14 +33,32 @@ func (q *httpRequest) query() url.Values {
 
 func (q *httpRequest) Method() string           { return q.r.Method }
 func (q *httpRequest) Query(name string) string { return q.query().Get(name) }
-func (q *httpRequest) Header(name string) string {
-	return q.r.Header.Get(name)
-}
-func (q *httpRequest) Headers() http.Header     { return q.r.Header.Clone() }
 func (q *httpRequest) RemoteAddr() string       { return q.r.RemoteAddr }
 func (q *httpRequest) Secure() bool             { return q.r.TLS != nil }
 func (q *httpRequest) Context() context.Context { return q.r.Context() }
 func (q *httpRequest) IsWebSocketUpgrade() bool { return websocket.IsWebSocketUpgrade(q.r) }
+
+// Header returns the named header. net/http moves Host out of the header
+// map into Request.Host; Header and Headers put it back, so that the engine
+// sees the same headers as on fasthttp (and Node's handshake.headers).
+func (q *httpRequest) Header(name string) string {
+	if strings.EqualFold(name, "Host") {
+		return q.r.Host
+	}
+	return q.r.Header.Get(name)
+}
+
+// Headers returns a copy of the request's headers, Host included.
+func (q *httpRequest) Headers() http.Header {
+	h := q.r.Header.Clone()
+	if q.r.Host != "" {
+		if h == nil {
+			h = make(http.Header, 1)
+		}
+		h["Host"] = []string{q.r.Host}
+	}
+	return h
+}
 
 // QueryValues returns the parsed query itself: URL.Query parsed it for this
 // request alone, and the engine only reads it.

@@ -46,6 +46,9 @@ func TestFastHTTPPolling(t *testing.T) {
 	if hs.Header.Get("X-Test") != "fast" || hs.Query.Get("q") != "1" || hs.RemoteAddr == "" || hs.Context == nil {
 		t.Fatalf("handshake %+v", hs)
 	}
+	if got := hs.Header.Get("Host"); got != e.host() || !strings.HasPrefix(hs.RemoteAddr, "127.0.0.1:") {
+		t.Errorf("Host header %q (want %q), RemoteAddr %q", got, e.host(), hs.RemoteAddr)
+	}
 	bin := []byte{9, 8, 7}
 	if err := c.Send(eiotest.Message("a"), eiotest.BinaryMessage(bin)); err != nil {
 		t.Fatal(err)

@@ -53,6 +53,14 @@ func TestHandshakePolling(t *testing.T) {
 		!strings.Contains(hs.URL, "foo=bar") || time.Since(hs.Time) > wait || hs.Context == nil {
 		t.Fatalf("handshake %+v", hs)
 	}
+	// net/http keeps Host out of Request.Header; the handshake has it, as on
+	// fasthttp. RemoteAddr keeps its port.
+	if got := hs.Header.Get("Host"); got != e.host() {
+		t.Errorf("Host header %q, want %q", got, e.host())
+	}
+	if !strings.HasPrefix(hs.RemoteAddr, "127.0.0.1:") {
+		t.Errorf("RemoteAddr %q, want 127.0.0.1:port", hs.RemoteAddr)
+	}
 }
 
 func sidOf(t *testing.T, open string) string {

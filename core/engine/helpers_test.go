@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -243,6 +244,11 @@ func newFastEnvKeep(t testing.TB, keep bool, opts engine.Options, setup ...func(
 		rec.check(t)
 	})
 	return &env{srv: srv, rec: rec, url: "http://" + ln.Addr().String() + "/engine.io/"}
+}
+
+// host is the server's "host:port", what clients send as Host.
+func (e *env) host() string {
+	return strings.TrimPrefix(strings.TrimSuffix(e.url, "/engine.io/"), "http://")
 }
 
 func (e *env) client(t testing.TB) *eiotest.Client {

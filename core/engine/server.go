@@ -49,7 +49,7 @@ type Handler interface {
 // It is copied from the request, so it stays valid after the request
 // returned, and it may be read from any goroutine.
 type Handshake struct {
-	Header     http.Header
+	Header     http.Header // the request's headers, Host included
 	Query      url.Values
 	RemoteAddr string
 	Secure     bool
@@ -70,7 +70,7 @@ type Request interface {
 	Query(name string) string
 	QueryValues() url.Values
 	Header(name string) string
-	Headers() http.Header // a copy
+	Headers() http.Header // a copy, Host included
 	RemoteAddr() string
 	Secure() bool
 	// Context's Done closes when the client goes away, where the stack can
