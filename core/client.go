@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -160,13 +161,23 @@ func (c *client) handshake(auth json.RawMessage) *Handshake {
 	return &Handshake{
 		Header:  eh.Header,
 		Time:    eh.Time,
-		Address: eh.RemoteAddr,
+		Address: remoteHost(eh.RemoteAddr),
 		XDomain: eh.Header.Get("Origin") != "",
 		Secure:  eh.Secure,
 		URL:     eh.URL,
 		Query:   eh.Query,
 		Auth:    auth,
 	}
+}
+
+// remoteHost is the host of a "host:port" remote address, as Node's
+// handshake.address: "127.0.0.1", or "::1" without brackets. An address
+// without a port (a Unix socket's, say) is kept whole.
+func remoteHost(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // doneConnecting ends the connect under way for nsp, so that the client may

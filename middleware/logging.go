@@ -38,9 +38,9 @@ func Logging(logger *slog.Logger) core.ConnectMiddleware {
 // socket, with the attributes sid and nsp on every record:
 //
 //   - "socket.io: connect" (Info) when the rest of the connect chain admits
-//     the socket, with transport, remote_addr and, when there is one,
-//     request_id; "socket.io: connect refused" (Warn) with err when it
-//     refuses it;
+//     the socket, with transport, remote_addr (the handshake's Address:
+//     the client's IP, without port) and, when there is one, request_id;
+//     "socket.io: connect refused" (Warn) with err when it refuses it;
 //   - "socket.io: disconnect" (Info) with reason and duration;
 //   - "socket.io: event in" and "socket.io: event out" (Debug) with event
 //     and, for events in, ack (whether the client asked for one); never the

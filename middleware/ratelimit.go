@@ -4,7 +4,6 @@ import (
 	"container/list"
 	"errors"
 	"math"
-	"net"
 	"sync"
 	"time"
 
@@ -67,8 +66,8 @@ type RateLimitOptions struct {
 	// Action is what happens to an event over a limit. Default LimitDrop.
 	Action LimitAction
 	// Key returns the client address of a socket for PerIP. Default: the
-	// host part of the handshake's remote address. Behind a proxy, read
-	// the address the proxy forwards (and that you trust) instead.
+	// handshake's Address (the client's IP, without port). Behind a proxy,
+	// read the address the proxy forwards (and that you trust) instead.
 	Key func(s *core.Socket) string
 	// MaxIPs bounds the addresses PerIP tracks. An address idle for long
 	// enough that its bucket is full again is forgotten first, without
@@ -231,14 +230,9 @@ func (l *limiter) handle(st *socketLimit, next core.EventHandler, s *core.Socket
 	return next(s, e)
 }
 
-// remoteHost is the host part of the handshake's remote address.
-func remoteHost(s *core.Socket) string {
-	addr := s.Handshake().Address
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
-}
+// remoteHost is the default Key: the handshake's Address, which holds no
+// port.
+func remoteHost(s *core.Socket) string { return s.Handshake().Address }
 
 // bucket is a token bucket. Its methods are not safe for concurrent use:
 // a socket's bucket is used by its handler goroutine only, and the

@@ -20,7 +20,8 @@ type Handshake struct {
 	Header http.Header
 	// Time is when the handshake happened.
 	Time time.Time
-	// Address is the client's remote address.
+	// Address is the client's remote address without the port: "127.0.0.1",
+	// or "::1" for IPv6 (no brackets).
 	Address string
 	// XDomain reports a cross-origin request (an Origin header was sent).
 	XDomain bool

@@ -49,8 +49,10 @@ type Handler interface {
 // It is copied from the request, so it stays valid after the request
 // returned, and it may be read from any goroutine.
 type Handshake struct {
-	Header     http.Header // the request's headers, Host included
-	Query      url.Values
+	Header http.Header // the request's headers, Host included
+	Query  url.Values
+	// RemoteAddr is the client's address as the HTTP stack gives it,
+	// "host:port" ("[::1]:56700" for IPv6).
 	RemoteAddr string
 	Secure     bool
 	URL        string // request URI as received (path?query)
@@ -71,7 +73,7 @@ type Request interface {
 	QueryValues() url.Values
 	Header(name string) string
 	Headers() http.Header // a copy, Host included
-	RemoteAddr() string
+	RemoteAddr() string   // "host:port", as net/http's Request.RemoteAddr
 	Secure() bool
 	// Context's Done closes when the client goes away, where the stack can
 	// tell (net/http); never for fasthttp.
