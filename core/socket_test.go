@@ -34,8 +34,16 @@ func TestConnectHandshakeAndAuth(t *testing.T) {
 	if string(hs.Auth) != `{"token":"abc"}` {
 		t.Errorf("auth = %s", hs.Auth)
 	}
-	if hs.Header.Get("X-Test") != "yes" || hs.Query.Get("EIO") != "4" || hs.Address == "" {
+	if hs.Header.Get("X-Test") != "yes" || hs.Query.Get("EIO") != "4" {
 		t.Errorf("handshake = %+v", hs)
+	}
+	// As Node's handshake: all the request's headers, Host included (which
+	// net/http keeps apart), and the address without its port.
+	if host := strings.TrimPrefix(url, "http://"); hs.Header.Get("Host") != host {
+		t.Errorf("Host header %q, want %q", hs.Header.Get("Host"), host)
+	}
+	if hs.Address != "127.0.0.1" {
+		t.Errorf("address %q, want 127.0.0.1", hs.Address)
 	}
 	if s.Transport() != "websocket" || s.ConnID() != c.SID {
 		t.Errorf("transport %q conn %q, want websocket %q", s.Transport(), s.ConnID(), c.SID)

@@ -2,8 +2,10 @@ package integrationtest
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +154,67 @@ func CORS(t testing.TB, url, origin string) {
 			t.Errorf("%s: Access-Control-Allow-Origin %q, want once %q", method, got, origin)
 		}
 	}
+}
+
+// Handshake checks that a socket's handshake holds what Node's
+// socket.handshake holds: the request's headers with Host among them (the
+// host the client dialled, e.g. "127.0.0.1:1234" or "[::1]:1234") and the
+// client's address without its port ("127.0.0.1", "::1"). It checks a
+// polling and a WebSocket handshake, each in a parallel subtest, over IPv4
+// and, where the machine has it, IPv6 loopback. newApp serves io on ln
+// behind the app's auth middleware (see the package doc) and returns the
+// endpoint's URL; user reads "user" with the integration's accessor.
+func Handshake(t *testing.T, newApp func(t *testing.T, io *core.Server, ln net.Listener) string, user func(*core.Socket) string) {
+	for _, ip := range []struct{ name, host string }{{"IPv4", "127.0.0.1"}, {"IPv6", "::1"}} {
+		for _, transport := range []string{"polling", "websocket"} {
+			t.Run(ip.name+"/"+transport, func(t *testing.T) {
+				t.Parallel()
+				ln, err := net.Listen("tcp", net.JoinHostPort(ip.host, "0"))
+				if err != nil && ip.name == "IPv6" {
+					t.Skipf("no IPv6 loopback: %v", err)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = ln.Close() }) // in case newApp fails first
+				io, _ := NewServer(t, nil, user)
+				got := make(chan [2]string, 1)
+				io.OnConnection(func(s *core.Socket) {
+					got <- [2]string{s.Handshake().Header.Get("Host"), s.Handshake().Address}
+				})
+				endpoint := newApp(t, io, ln)
+				c := NewClient(t, endpoint, Alice)
+				if transport == "polling" && c.Open() != http.StatusOK {
+					t.Fatal("polling handshake failed")
+				}
+				if transport == "websocket" && c.OpenWS() != http.StatusSwitchingProtocols {
+					t.Fatal("websocket handshake failed")
+				}
+				c.Send("40")
+				c.Expect(`40{"sid":`)
+				u, err := url.Parse(endpoint)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := [2]string{u.Host, ip.host}
+				if hs := Recv(t, got); hs != want {
+					t.Errorf("handshake Host header and address %q, want %q", hs, want)
+				}
+			})
+		}
+	}
+}
+
+// ServeListener serves h on ln until the test ends and returns its URL
+// (e.g. "http://[::1]:1234"), for integrations whose framework is an
+// http.Handler.
+func ServeListener(t testing.TB, h http.Handler, ln net.Listener) string {
+	hs := httptest.NewUnstartedServer(h)
+	_ = hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return hs.URL
 }
 
 // Serve starts h on a loopback listener closed when the test ends and

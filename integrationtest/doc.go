@@ -31,8 +31,9 @@
 //     (polling, WebSocket and the polling→WebSocket upgrade), and [Wait].
 //   - checks.go: the app contract ([Alice], [RoleKey], [RequestIDKey]), the
 //     server of the checks ([NewServer], [Seen], [Recv]), a loopback HTTP
-//     server for http.Handler frameworks ([Serve]) and the checks
-//     themselves: [Sessions], [Paths] and [CORS].
+//     server for http.Handler frameworks ([Serve], and [ServeListener] on
+//     the listener [Handshake] gives) and the checks themselves:
+//     [Sessions], [Handshake], [Paths] and [CORS].
 //
 // Every function reports failures on the testing.TB it is given, so call
 // them from the test's goroutine.

@@ -2,6 +2,7 @@ package integrationtest_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"testing"
 
@@ -66,6 +67,13 @@ func TestSessions(t *testing.T) {
 	t.Parallel()
 	integrationtest.Sessions(t, func(t *testing.T, io *core.Server) string {
 		return integrationtest.Serve(t, mount("", io, auth(io))) + io.Path()
+	}, user)
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	integrationtest.Handshake(t, func(t *testing.T, io *core.Server, ln net.Listener) string {
+		return integrationtest.ServeListener(t, mount("", io, auth(io)), ln) + io.Path()
 	}, user)
 }
 

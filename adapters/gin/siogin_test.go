@@ -2,6 +2,7 @@ package siogin_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"testing"
 
@@ -41,6 +42,15 @@ func TestSessions(t *testing.T) {
 		r := gin.New()
 		siogin.Mount(r.Group("/", auth), io)
 		return integrationtest.Serve(t, r) + io.Path()
+	}, user)
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	integrationtest.Handshake(t, func(t *testing.T, io *core.Server, ln net.Listener) string {
+		r := gin.New()
+		siogin.Mount(r.Group("/", auth), io)
+		return integrationtest.ServeListener(t, r, ln) + io.Path()
 	}, user)
 }
 
