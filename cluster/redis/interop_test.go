@@ -328,19 +328,28 @@ func TestMixedCluster(t *testing.T) {
 		}
 		var r struct {
 			Sockets []struct {
-				ID    string
-				Rooms []string
-				Data  map[string]any
-				Auth  map[string]any
-				Query map[string]any
+				ID      string
+				Rooms   []string
+				Data    map[string]any
+				Auth    map[string]any
+				Query   map[string]any
+				Host    string
+				Address string
 			}
 		}
 		nodeJS.call(&r, "fetchSockets", map[string]any{"rooms": []string{"a"}})
+		// Each socket's handshake.headers.host is the host its client
+		// dialled, and handshake.address the client's IP alone, on our
+		// servers as on Node's.
+		servers := map[string]string{goA.SID: g0.URL, ngSID: g1.URL, naSID: nodeJS.URL}
 		var ids []string
 		for _, s := range r.Sockets {
 			ids = append(ids, s.ID)
 			if s.ID == goA.SID && (s.Data["node"] != "node0" || s.Query["EIO"] != "4" || !slices.Contains(s.Rooms, "a")) {
 				t.Fatalf("go socket seen by node: %+v", s)
+			}
+			if host := strings.TrimPrefix(servers[s.ID], "http://"); s.Host != host || s.Address != "127.0.0.1" {
+				t.Errorf("socket %s seen by node: handshake host %q address %q, want %q 127.0.0.1", s.ID, s.Host, s.Address, host)
 			}
 		}
 		sort.Strings(ids)

@@ -122,7 +122,10 @@ async function main() {
     async fetchSockets({ rooms }) {
       const sockets = await io.in(rooms || []).fetchSockets();
       return {
-        sockets: sockets.map((s) => ({ id: s.id, rooms: [...s.rooms], data: s.data, auth: s.handshake.auth, query: s.handshake.query })),
+        sockets: sockets.map((s) => ({
+          id: s.id, rooms: [...s.rooms], data: s.data, auth: s.handshake.auth, query: s.handshake.query,
+          host: s.handshake.headers.host, address: s.handshake.address,
+        })),
       };
     },
     async socketsJoin({ rooms, join }) { io.in(rooms || []).socketsJoin(join); return {}; },
