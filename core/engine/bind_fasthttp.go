@@ -21,8 +21,12 @@ import (
 // Handshake.Context (nil means context.Background()). fasthttp cannot tell
 // when a client aborts a request, so a vanished polling client is detected by
 // the heartbeat. Polling responses are bounded by Options.WriteTimeout as on
-// net/http, whatever the fasthttp server's WriteTimeout. The path is not
-// checked.
+// net/http, whatever the fasthttp server's WriteTimeout. fasthttp reads a
+// POST's whole body (chunked too) before the handler, up to its
+// Server.MaxRequestBodySize (4 MiB by default): keep that at least
+// Options.MaxHTTPBufferSize, or a larger POST is refused by fasthttp itself
+// (its ErrorHandler answers) rather than with the engine's 413. The path is
+// not checked.
 func (s *Server) ServeFastHTTP(ctx context.Context, rc *fasthttp.RequestCtx) {
 	if ctx == nil {
 		ctx = context.Background()

@@ -30,8 +30,9 @@ var (
 	// ErrDropped is returned by SendVolatile when the transport cannot take
 	// the packets right now.
 	ErrDropped = errors.New("engine: volatile packet dropped")
-	// ErrPayloadTooLarge is wrapped by Request.ReadBody past its limit, and
-	// by the session's close error when a client exceeds MaxHTTPBufferSize.
+	// ErrPayloadTooLarge is wrapped by Request.ReadBody past its limit. A
+	// polling POST over MaxHTTPBufferSize is answered 413 with an empty body
+	// (as Node does) and does not close the session.
 	ErrPayloadTooLarge = errors.New("engine: payload too large")
 )
 
@@ -46,11 +47,13 @@ var (
 //	5 Unsupported protocol version
 //
 // The engine also answers code 3 with its own statuses: 503 "Server shutting
-// down" (Server.Close), 503 "Server at capacity" (Options.MaxConnections),
-// 429 "Too many handshakes" (Options.HandshakesPerIP) and 413 "Payload too
-// large" (Options.MaxHTTPBufferSize). Limits of the HTTP server itself, such
-// as net/http's MaxHeaderBytes (431) or fasthttp's ReadBufferSize, apply
-// before the engine sees a request.
+// down" (Server.Close), 503 "Server at capacity" (Options.MaxConnections) and
+// 429 "Too many handshakes" (Options.HandshakesPerIP). A POST over
+// Options.MaxHTTPBufferSize gets a 413 with an empty body instead, as in
+// Node. Limits of the HTTP server itself, such as net/http's MaxHeaderBytes
+// (431), fasthttp's ReadBufferSize or its MaxRequestBodySize (Fiber's
+// BodyLimit, 4 MiB by default, answered with fasthttp's or Fiber's own 413),
+// apply before the engine sees a request.
 //
 // Options.AllowRequest may return an *Error to choose what a rejected
 // handshake answers. An Error is immutable once returned; it may be shared
@@ -79,7 +82,6 @@ var (
 	errForbidden          = &Error{Code: CodeForbidden, Message: "Forbidden"}
 	errUnsupportedVersion = &Error{Code: CodeUnsupportedVersion, Message: "Unsupported protocol version"}
 	errShuttingDown       = &Error{Code: CodeBadRequest, Message: "Server shutting down", Status: http.StatusServiceUnavailable}
-	errPayloadTooLarge    = &Error{Code: CodeBadRequest, Message: "Payload too large", Status: http.StatusRequestEntityTooLarge}
 	errAtCapacity         = &Error{Code: CodeBadRequest, Message: "Server at capacity", Status: http.StatusServiceUnavailable}
 	errRateLimited        = &Error{Code: CodeBadRequest, Message: "Too many handshakes", Status: http.StatusTooManyRequests}
 )

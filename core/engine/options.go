@@ -41,8 +41,10 @@ type Options struct {
 	// closed and the session stays on polling. Default 10s.
 	UpgradeTimeout time.Duration
 	// MaxHTTPBufferSize is the largest POST body and the largest WebSocket
-	// message accepted, in bytes. It is announced as maxPayload.
-	// Default 1e6.
+	// message accepted, in bytes. It is announced as maxPayload. As in
+	// Node, a larger POST is dropped with a 413 and leaves the session to
+	// the client, and a larger WebSocket message closes the session
+	// (close code 1009, ReasonTransportError). Default 1e6.
 	MaxHTTPBufferSize int64
 	// Transports lists the allowed transports, among "polling" and
 	// "websocket". Default both.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -171,24 +172,105 @@ func TestPollingAbortedGETClosesSession(t *testing.T) {
 	}
 }
 
+// A POST over MaxHTTPBufferSize is answered 413 with an empty body and
+// leaves the session as it was, as in Node: the client closes it itself
+// (engine.io-client reports "transport error" with the 413). The pending GET
+// stays parked, and the next POST and GET work.
 func TestPollingPostTooLarge(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, engine.Options{MaxHTTPBufferSize: 100})
-	c, _ := e.pollingSession(t)
-	if err := c.Send(eiotest.Message(strings.Repeat("x", 99))); err != nil {
-		t.Fatalf("payload of exactly the limit: %v", err)
+	testPostTooLarge(t, newEnv)
+}
+
+// testPostTooLarge runs the oversized-POST scenario on the server newEnv
+// starts, with and without a Content-Length, just and far over the limit.
+func testPostTooLarge(t *testing.T, newEnv func(testing.TB, engine.Options, ...func(*recorder)) *env) {
+	const limit = 100
+	e := newEnv(t, engine.Options{MaxHTTPBufferSize: limit, CORS: &engine.CORS{Origins: []string{"*"}}})
+	for _, tc := range []struct {
+		name    string
+		size    int // of the payload
+		chunked bool
+	}{
+		{"just over", limit + 1, false},
+		{"just over chunked", limit + 1, true},
+		{"far over", 1 << 20, false},
+		{"far over chunked", 1 << 20, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := e.pollingSession(t)
+			if err := c.Send(eiotest.Message(strings.Repeat("x", limit-1))); err != nil {
+				t.Fatalf("payload of exactly the limit: %v", err)
+			}
+			if m := e.rec.nextMessage(t); len(m.Data) != limit-1 {
+				t.Fatalf("limit-sized message: %d bytes", len(m.Data))
+			}
+			if got := recv(t, asyncPoll(c)).body(t); len(got) != limit {
+				t.Fatalf("echo of the limit-sized message: %d bytes", len(got))
+			}
+			pending := asyncPoll(c)
+			eventually(t, "GET parked", func() bool { return engine.GetParked(s) })
+
+			res := postPayload(t, c, "4"+strings.Repeat("y", tc.size-1), tc.chunked)
+			if res.Status != http.StatusRequestEntityTooLarge || res.Body != "" {
+				t.Fatalf("answer %d %q, want 413 with no body", res.Status, res.Body)
+			}
+			if got := res.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+				t.Errorf("CORS header %q on the 413", got)
+			}
+			if len(e.rec.events[evMessage]) != 0 || len(e.rec.events[evClose]) != 0 {
+				t.Fatal("the oversized payload was delivered or closed the session")
+			}
+			select {
+			case p := <-pending:
+				t.Fatalf("pending GET answered: %q %v", p.res.Body, p.err)
+			default:
+			}
+			if !engine.GetParked(s) || e.srv.Count() == 0 {
+				t.Fatal("session gone")
+			}
+			if err := c.Send(eiotest.Message("next")); err != nil {
+				t.Fatalf("POST after the 413: %v", err)
+			}
+			if m := e.rec.nextMessage(t); string(m.Data) != "next" {
+				t.Fatalf("message %q", m.Data)
+			}
+			if got := recv(t, pending).body(t); got != "4next" {
+				t.Fatalf("pending GET got %q", got)
+			}
+			if err := c.Send(eiotest.Packet{Type: eiotest.Close}); err != nil {
+				t.Fatal(err)
+			}
+			if ev := e.rec.nextClose(t, engine.ReasonTransportClose); ev.s != s {
+				t.Fatal("another session closed")
+			}
+		})
 	}
-	res, err := c.Post("4" + strings.Repeat("x", 100))
+}
+
+// postPayload sends payload in a polling POST, with a Content-Length or,
+// when chunked, without one (Transfer-Encoding: chunked).
+func postPayload(t *testing.T, c *eiotest.Client, payload string, chunked bool) *eiotest.Response {
+	t.Helper()
+	ctx, cancel := ctxWait()
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL+"?"+c.Query("polling"), strings.NewReader(payload))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("status %d", res.Status)
+	if chunked {
+		req.ContentLength = -1 // unknown: the transport sends it chunked
 	}
-	ev := e.rec.nextClose(t, engine.ReasonTransportError)
-	if !errors.Is(ev.err, engine.ErrPayloadTooLarge) {
-		t.Fatalf("cause %v", ev.err)
+	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &eiotest.Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
 func TestPollingPostMalformed(t *testing.T) {

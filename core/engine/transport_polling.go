@@ -115,6 +115,8 @@ func payloadSize(q []Packet) int {
 // packet is acted on, so a malformed payload delivers nothing. A payload is
 // text: one that is not valid UTF-8 is malformed (binary messages travel as
 // base64). POSTs of one session are serialized, so messages keep their order.
+// A payload over MaxHTTPBufferSize is dropped with a bare 413 and the session
+// left as it is (see writeTooLarge).
 func (s *Session) servePost(req Request, res Response) {
 	s.postMu.Lock()
 	defer s.postMu.Unlock()
@@ -126,8 +128,8 @@ func (s *Session) servePost(req Request, res Response) {
 	body, err := req.ReadBody(s.srv.opts.MaxHTTPBufferSize)
 	if err != nil {
 		if errors.Is(err, ErrPayloadTooLarge) {
-			s.closeNow(ReasonTransportError, err)
-			writeError(res, errPayloadTooLarge)
+			s.debug("payload too large", "err", err)
+			writeTooLarge(res)
 			return
 		}
 		s.closeNow(ReasonTransportClose, err)
@@ -157,6 +159,18 @@ func (s *Session) servePost(req Request, res Response) {
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", "2")
 	_ = s.writeBody(res, okBody)
+}
+
+// writeTooLarge answers a POST over MaxHTTPBufferSize as Node's engine.io
+// does: 413 with an empty body (the CORS headers already set stay, the
+// Headers hook is not called). The session is not closed: the client learns
+// of the 413 and closes it ("transport error" in engine.io-client), or the
+// heartbeat does. Closing it here would answer the pending GET with a close
+// packet, which the client could read before the 413 and report as a
+// "transport close".
+func writeTooLarge(res Response) {
+	res.Header().Set("Content-Length", "0")
+	res.WriteHeader(http.StatusRequestEntityTooLarge)
 }
 
 func (s *Session) pollingHeaders(req Request, h http.Header) {
