@@ -52,6 +52,14 @@
 // core.EngineOptions.CORS nil so that each response carries the headers once.
 // fasthttp cannot tell when a polling client goes away; the heartbeat does.
 //
+// Body size: fasthttp reads a POST's whole body before any handler runs, up
+// to fiber.Config.BodyLimit (4 MiB by default). Keep it at least the
+// engine's MaxHTTPBufferSize (1e6 by default): a polling POST over the
+// engine's limit gets the engine's 413 with an empty body, as from Node, and
+// its session goes on; one over BodyLimit is refused by Fiber itself (413
+// "Request Entity Too Large", through the app's ErrorHandler but without its
+// middleware, so without CORS headers) and its connection closed.
+//
 // Map of the package:
 //
 //   - [Mount]: registers the server on its path, with and without the
