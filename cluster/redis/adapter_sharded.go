@@ -524,7 +524,9 @@ func (a *ShardedAdapter) syncRooms() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestsTimeout)
 	defer cancel()
 	// The subscription keeps the channels it was given, and subscribes
-	// them again after a lost connection, even when the call fails.
+	// them again after a lost connection, even when the call fails. Add
+	// waits for Redis to confirm: a round trip, or up to RequestsTimeout
+	// on a connection that died silently.
 	if len(add) > 0 {
 		if err := a.sub.Add(ctx, add...); err != nil && !errors.Is(err, ErrClosed) {
 			a.report(fmt.Errorf("sioredis: subscribing room channels: %w", err))

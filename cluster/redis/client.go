@@ -72,9 +72,18 @@ type Subscription interface {
 	// the subscription started with.
 	Ready() <-chan struct{}
 	// Add subscribes more channels (SUBSCRIBE, or SSUBSCRIBE when
-	// sharded).
+	// sharded) and returns nil once Redis has confirmed them: a message
+	// published on them after Add returns, from any connection, reaches
+	// the listener. It returns an error when the connection fails, or ctx
+	// is done, before Redis confirms; the channels stay in the
+	// subscription all the same and are subscribed with the others when
+	// the connection is back (Remove gives them up).
 	Add(ctx context.Context, channels ...string) error
-	// Remove unsubscribes channels added before.
+	// Remove unsubscribes channels added before. It returns once the
+	// unsubscribe is sent, after what earlier calls sent (or once a
+	// connection left with nothing to hold is closed), without waiting
+	// for Redis: for a moment after, Redis may still count the channels,
+	// and messages already on their way may still reach the listener.
 	Remove(ctx context.Context, channels ...string) error
 	// Close ends the subscription and waits for its goroutines to exit.
 	Close() error

@@ -159,6 +159,7 @@ type goSub struct {
 	closed       bool
 	pendingReady int
 	ready        chan struct{}
+	lastAck      uint64 // the last token of Add's pings
 
 	wg sync.WaitGroup
 }
@@ -170,11 +171,12 @@ type subConn struct {
 	ps       *redis.PubSub
 	channels map[string]struct{}
 	patterns map[string]struct{}
-	leaving  map[string]int   // cluster: our SUNSUBSCRIBEs whose answer is not read yet (until resync)
-	lost     map[int]struct{} // slots Redis unsubscribed, not yet followed
-	expect   int              // confirmations to wait for before counting as ready
-	isReady  bool             // under smu
-	isDown   bool             // under lmu
+	leaving  map[string]int        // cluster: our SUNSUBSCRIBEs whose answer is not read yet (until resync)
+	lost     map[int]struct{}      // slots Redis unsubscribed, not yet followed
+	acks     map[string]chan error // under smu: the Adds waiting for a pong, by token
+	expect   int                   // confirmations to wait for before counting as ready
+	isReady  bool                  // under smu
+	isDown   bool                  // under lmu
 	stop     chan struct{}
 }
 
@@ -243,6 +245,7 @@ func (s *goSub) start(key string, node *redis.Client, channels, patterns []strin
 		patterns: make(map[string]struct{}),
 		leaving:  make(map[string]int),
 		lost:     make(map[int]struct{}),
+		acks:     make(map[string]chan error),
 		stop:     make(chan struct{}),
 		isReady:  !initial,
 	}
@@ -291,6 +294,7 @@ func (s *goSub) drop(c *subConn) {
 	delete(s.conns, c.key)
 	close(c.stop)
 	_ = c.ps.Close()
+	s.failAcksLocked(c, errConnDropped)
 	if !c.isReady {
 		c.isReady = true
 		s.pendingReady--
@@ -460,6 +464,7 @@ func (s *goSub) run(c *subConn) {
 				}
 			}
 			pinged = false
+			s.failAcks(c, fmt.Errorf("%w: %w", errConnLost, err))
 			s.setDown(c, err)
 			if reopen {
 				// Asynchronous; the backoff gives it time. A connection
@@ -487,6 +492,10 @@ func (s *goSub) run(c *subConn) {
 				if m.Kind == "ssubscribe" && s.perNode() {
 					s.slotUp(hashSlot(m.Channel))
 				}
+			}
+		case *redis.Pong:
+			if strings.HasPrefix(m.Payload, ackPrefix) {
+				s.acked(c, m.Payload)
 			}
 		case *redis.Message:
 			s.setUp(c)
@@ -601,6 +610,7 @@ func (s *goSub) resync(c *subConn) bool {
 		return false
 	}
 	_ = c.ps.Close()
+	s.failAcksLocked(c, errConnReplaced)
 	c.ps = s.open(c)
 	return true
 }
@@ -613,6 +623,7 @@ func (s *goSub) replace(c *subConn) {
 		return
 	}
 	_ = c.ps.Close()
+	s.failAcksLocked(c, errConnReplaced)
 	c.ps = s.open(c)
 }
 
@@ -676,18 +687,32 @@ func (s *goSub) upLocked() {
 	}
 }
 
+// Add subscribes channels, then waits for Redis to confirm them (see
+// client_goredis_confirm.go); the wait does not hold s.smu.
 func (s *goSub) Add(ctx context.Context, channels ...string) error {
 	s.smu.Lock()
-	defer s.smu.Unlock()
 	if s.closed {
+		s.smu.Unlock()
 		return ErrClosed
 	}
 	groups, nodes := s.owners(channels, anyNode)
 	var errs []error
+	var acks []ack
 	for key, chans := range groups {
-		errs = append(errs, s.add(ctx, key, nodes[key], chans, false))
+		err := s.add(ctx, key, nodes[key], chans, false)
+		if err == nil {
+			var a ack
+			if a, err = s.barrier(ctx, s.conns[key]); err == nil {
+				acks = append(acks, a)
+			}
+		}
+		errs = append(errs, err)
 	}
-	return errors.Join(errs...)
+	s.smu.Unlock()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return awaitAcks(ctx, acks)
 }
 
 func (s *goSub) Remove(ctx context.Context, channels ...string) error {
@@ -809,6 +834,7 @@ func (s *goSub) Close() error {
 	for _, c := range s.conns {
 		close(c.stop)
 		errs = append(errs, ignoreClosed(c.ps.Close()))
+		s.failAcksLocked(c, ErrClosed)
 	}
 	s.conns = nil
 	s.smu.Unlock()

@@ -14,14 +14,18 @@ import (
 
 // freezer is a TCP proxy to Redis whose existing connections can be frozen:
 // bytes stop flowing but nothing is closed, as when a network path dies
-// silently. New connections flow normally.
+// silently. New connections flow normally. Bytes to Redis can also be
+// held, then let through (hold).
 type freezer struct {
 	ln     net.Listener
 	target string
+	done   chan struct{} // closed by close
 
 	mu     sync.Mutex
 	frozen []chan struct{} // closed to freeze each connection
 	conns  []net.Conn
+	held   chan struct{} // while not nil, bytes to Redis wait until it is closed
+	holds  chan struct{} // gets a value when bytes start waiting
 	wg     sync.WaitGroup
 }
 
@@ -30,7 +34,7 @@ func newFreezer(t *testing.T, target string) *freezer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &freezer{ln: ln, target: target}
+	f := &freezer{ln: ln, target: target, done: make(chan struct{}), holds: make(chan struct{}, 1)}
 	f.wg.Add(1)
 	go f.accept()
 	t.Cleanup(f.close)
@@ -57,12 +61,13 @@ func (f *freezer) accept() {
 		f.conns = append(f.conns, c, up)
 		f.mu.Unlock()
 		f.wg.Add(2)
-		go f.pipe(c, up, freeze)
-		go f.pipe(up, c, freeze)
+		go f.pipe(c, up, freeze, false)
+		go f.pipe(up, c, freeze, true)
 	}
 }
 
-func (f *freezer) pipe(dst, src net.Conn, freeze chan struct{}) {
+// pipe copies src to dst; toRedis pipes wait while bytes are held.
+func (f *freezer) pipe(dst, src net.Conn, freeze chan struct{}, toRedis bool) {
 	defer f.wg.Done()
 	buf := make([]byte, 32<<10)
 	for {
@@ -75,6 +80,22 @@ func (f *freezer) pipe(dst, src net.Conn, freeze chan struct{}) {
 			}
 			continue
 		default:
+		}
+		if toRedis {
+			f.mu.Lock()
+			held := f.held
+			f.mu.Unlock()
+			if held != nil {
+				select {
+				case f.holds <- struct{}{}:
+				default:
+				}
+				select {
+				case <-held:
+				case <-f.done:
+					return
+				}
+			}
 		}
 		if n > 0 {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
@@ -103,7 +124,51 @@ func (f *freezer) freezeAll() {
 	}
 }
 
+// hold makes the bytes sent to Redis from now on wait, on every
+// connection, until release is called; they then go through in order.
+func (f *freezer) hold() (release func()) {
+	held := make(chan struct{})
+	f.mu.Lock()
+	f.held = held
+	f.mu.Unlock()
+	select {
+	case <-f.holds:
+	default:
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.held = nil
+			f.mu.Unlock()
+			close(held)
+		})
+	}
+}
+
+// waitHeld waits, at most d, until bytes sent since hold wait.
+func (f *freezer) waitHeld(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case <-f.holds:
+	case <-time.After(d):
+		t.Fatal("nothing was sent to Redis")
+	}
+}
+
+// cut closes every connection opened so far, both ways, as when Redis
+// or the network drops them.
+func (f *freezer) cut() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		_ = c.Close()
+	}
+	f.conns = nil
+}
+
 func (f *freezer) close() {
+	close(f.done)
 	_ = f.ln.Close()
 	f.mu.Lock()
 	for _, c := range f.conns {
