@@ -442,7 +442,8 @@ func TestRedisClusterShardRemoveIsNotAMove(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // the answers are read
+	// The last Add returned once Redis had run every command before it,
+	// and the connection's goroutine had read their answers, in order.
 	if n := downs.Load(); n != 0 {
 		t.Fatalf("Down reported %d times after Remove and Add", n)
 	}
@@ -690,29 +691,46 @@ func TestShardedStandaloneOneCommand(t *testing.T) {
 	sub := sioredis.NewGoRedis(rdb, nil).Subscribe(sioredis.SubscribeSpec{Channels: []string{"ns"}, Sharded: true}, sioredis.Listener{})
 	defer sub.Close()
 	<-sub.Ready()
-	calls := func(cmd string) int {
-		info, _ := rdb.Info(ctx, "commandstats").Result()
+	// calls returns the SSUBSCRIBEs and SUNSUBSCRIBEs Redis has run so far,
+	// read in one INFO.
+	calls := func() (ssub, sunsub int) {
+		t.Helper()
+		info, err := rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, l := range strings.Split(info, "\r\n") {
-			if v, ok := strings.CutPrefix(l, "cmdstat_"+cmd+":calls="); ok {
-				n, _ := strconv.Atoi(v[:strings.IndexByte(v, ',')])
-				return n
+			for cmd, n := range map[string]*int{"ssubscribe": &ssub, "sunsubscribe": &sunsub} {
+				if v, ok := strings.CutPrefix(l, "cmdstat_"+cmd+":calls="); ok {
+					*n, _ = strconv.Atoi(v[:strings.IndexByte(v, ',')])
+				}
 			}
 		}
-		return 0
+		return ssub, sunsub
 	}
 	var chans []string
 	for i := 0; i < 50; i++ {
 		chans = append(chans, "room-"+strconv.Itoa(i))
 	}
-	sub0, unsub0 := calls("ssubscribe"), calls("sunsubscribe")
+	sub0, unsub0 := calls()
 	if err := sub.Add(ctx, chans...); err != nil {
 		t.Fatal(err)
+	}
+	// Add returns once Redis has confirmed the channels: its commands
+	// have run.
+	if s, _ := calls(); s-sub0 != 1 {
+		t.Errorf("50 channels: %d SSUBSCRIBE, want 1", s-sub0)
 	}
 	if err := sub.Remove(ctx, chans...); err != nil {
 		t.Fatal(err)
 	}
-	if s, u := calls("ssubscribe")-sub0, calls("sunsubscribe")-unsub0; s != 1 || u != 1 {
-		t.Errorf("50 channels: %d SSUBSCRIBE and %d SUNSUBSCRIBE, want 1 and 1", s, u)
+	// Remove does not wait for Redis, but an Add after it, on the same
+	// connection, returns once the unsubscribe has run too.
+	if err := sub.Add(ctx, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	if s, u := calls(); s-sub0 != 2 || u-unsub0 != 1 {
+		t.Errorf("50 channels: %d SSUBSCRIBE and %d SUNSUBSCRIBE, want 1 and 1 (and one SSUBSCRIBE of the Add after)", s-sub0, u-unsub0)
 	}
 }
 
