@@ -57,6 +57,8 @@ type Session struct {
 
 	closeTimer *time.Timer // bounds a graceful close
 
+	done chan struct{} // closed once the session is closed; made on first use (Done)
+
 	// Flags, side by side so that they pack.
 	getActive    bool // polling: a GET is being served
 	writing      bool // websocket: a writer (flusher round or goroutine) runs
@@ -96,6 +98,23 @@ func (s *Session) Transport() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.transport
+}
+
+// Done returns a channel that is closed once the session is closed, before
+// OnClose is called. OnClose waits for a running OnMessage to return: an
+// OnMessage that blocks (for backpressure) gives up on Done, so that the
+// close is not held up by it.
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		// Made on first use: an idle session holds none.
+		s.done = make(chan struct{})
+		if sessionState(s.state.Load()) == stateClosed {
+			close(s.done)
+		}
+	}
+	return s.done
 }
 
 // Attach stores v in the session's single slot for the layer above.
@@ -362,6 +381,9 @@ func (s *Session) closeLocked(reason string, err error) {
 	}
 	s.debug("session closed", "reason", reason, "err", err, "transport", s.transport)
 	s.state.Store(int32(stateClosed))
+	if s.done != nil {
+		close(s.done)
+	}
 	s.queue = nil
 	s.queueBytes = 0
 	s.inflightPackets, s.inflightBytes = 0, 0
