@@ -40,7 +40,7 @@ func newClient(srv *Server, sess *engine.Session) *client {
 		sess: sess,
 		ctx:  ctx,
 		dec:  srv.opts.Parser.NewDecoder(),
-		disp: newDispatcher(&srv.workers, srv.opts.MaxPendingEvents),
+		disp: newDispatcher(&srv.workers, srv.opts.MaxPendingEvents, sess.Done),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	return c

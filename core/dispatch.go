@@ -9,8 +9,9 @@ import (
 // Acknowledgements do not go through it, so a handler may wait for an ack
 // from its own client.
 type dispatcher struct {
-	wg  *sync.WaitGroup // the server's, so Close can wait for handlers
-	max int
+	wg   *sync.WaitGroup // the server's, so Close can wait for handlers
+	max  int
+	done func() <-chan struct{} // the connection's: closed once it closed
 
 	mu      sync.Mutex
 	items   []func()
@@ -18,14 +19,17 @@ type dispatcher struct {
 	space   chan struct{} // closed when a waiting push may retry; nil when nobody waits
 }
 
-func newDispatcher(wg *sync.WaitGroup, max int) *dispatcher {
-	return &dispatcher{wg: wg, max: max}
+func newDispatcher(wg *sync.WaitGroup, max int, done func() <-chan struct{}) *dispatcher {
+	return &dispatcher{wg: wg, max: max, done: done}
 }
 
 // push queues fn. When wait is true and the queue is full, it blocks until
 // the handlers catch up: the reader of the connection pauses, which is the
-// backpressure we want for a client that floods events. Pushes that must
-// not block (close handling) pass wait=false.
+// backpressure we want for a client that floods events. It blocks until the
+// connection closed at most: it queues fn then, as the close waits for the
+// reader and is what ends a handler waiting on its socket's context (the
+// engine stops delivering to a closed connection). Pushes that must not
+// block (close handling) pass wait=false.
 func (d *dispatcher) push(fn func(), wait bool) {
 	d.mu.Lock()
 	for wait && len(d.items) >= d.max {
@@ -34,8 +38,13 @@ func (d *dispatcher) push(fn func(), wait bool) {
 		}
 		ch := d.space
 		d.mu.Unlock()
-		<-ch
-		d.mu.Lock()
+		select {
+		case <-ch:
+			d.mu.Lock()
+		case <-d.done():
+			d.mu.Lock()
+			wait = false
+		}
 	}
 	d.items = append(d.items, fn)
 	if !d.running {

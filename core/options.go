@@ -53,6 +53,12 @@ type Options struct {
 	MaxNamespacesPerClient int
 	// MaxPendingEvents bounds the events of one connection waiting for its
 	// handlers; reading from the client pauses while it is full. Default 256.
+	//
+	// While reading pauses, the client's pongs wait too: a pause longer
+	// than Engine.PingTimeout may close the connection with "ping
+	// timeout". A connection that closes while reading is paused
+	// disconnects its sockets at once, which cancels their contexts; the
+	// events read until then still run, in order.
 	MaxPendingEvents int
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger

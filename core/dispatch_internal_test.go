@@ -1,0 +1,80 @@
+package core
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// blockedPush starts push(fn, true) on a goroutine, waits until it
+// blocks on the full queue (or returns at once: then it did not block) and
+// returns a channel closed when it returns.
+func blockedPush(t *testing.T, d *dispatcher, fn func()) (returned <-chan struct{}) {
+	t.Helper()
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		d.push(fn, true)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d.mu.Lock()
+		blocked := d.space != nil
+		d.mu.Unlock()
+		select {
+		case <-ch:
+			t.Fatal("push did not block on the full queue")
+		default:
+		}
+		if blocked {
+			return ch
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("push neither blocked nor returned")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: not in time", what)
+	}
+}
+
+// newHeldDispatcher returns a dispatcher of max 1 whose first item (queued
+// already) holds it until release is called, with one more item queued:
+// the queue is full.
+func newHeldDispatcher(t *testing.T, done chan struct{}) (d *dispatcher, ran chan int, release func()) {
+	var wg sync.WaitGroup
+	d = newDispatcher(&wg, 1, func() <-chan struct{} { return done })
+	ran = make(chan int, 100)
+	hold := make(chan struct{})
+	running := make(chan struct{})
+	d.push(func() { close(running); <-hold }, true)
+	<-running
+	d.push(func() { ran <- 1 }, true)
+	var once sync.Once
+	release = func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(func() { release(); wg.Wait() })
+	return d, ran, release
+}
+
+// A push blocked on the full queue returns when the connection closes, with
+// its item queued: the close must not wait for the handlers.
+func TestPushBlockedGivesWayToClose(t *testing.T) {
+	done := make(chan struct{})
+	d, ran, release := newHeldDispatcher(t, done)
+	pushed := blockedPush(t, d, func() { ran <- 2 })
+	close(done)
+	waitClosed(t, pushed, "push after the close")
+	release()
+	for want := 1; want <= 2; want++ {
+		if got := <-ran; got != want {
+			t.Fatalf("ran %d, want %d", got, want)
+		}
+	}
+}
