@@ -40,7 +40,8 @@ func newClient(srv *Server, sess *engine.Session) *client {
 		sess: sess,
 		ctx:  ctx,
 		dec:  srv.opts.Parser.NewDecoder(),
-		disp: newDispatcher(&srv.workers, srv.opts.MaxPendingEvents, sess.Done),
+		disp: newDispatcher(&srv.workers, srv.opts.MaxPendingEvents,
+			int(srv.eng.Options().MaxHTTPBufferSize), sess.Done),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
@@ -81,7 +82,7 @@ func (c *client) onMessage(m engine.Message) {
 		c.connect(p)
 	case parser.Event, parser.BinaryEvent:
 		if s := c.socket(p.Nsp); s != nil {
-			c.disp.push(func() { s.onEvent(p) }, true)
+			c.disp.push(func() { s.onEvent(p) }, len(p.Nsp)+encodedSize(p.Raw, p.Attachments), true)
 		}
 	case parser.Ack, parser.BinaryAck:
 		if s := c.socket(p.Nsp); s != nil {
@@ -151,7 +152,7 @@ func (c *client) connect(p *parser.Packet) {
 			return
 		}
 		nsp.add(c, hs)
-	}, true)
+	}, len(name)+len(auth), true)
 }
 
 // handshake builds the Socket.IO handshake of a socket from the engine's

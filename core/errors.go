@@ -32,6 +32,10 @@ var (
 	// ErrAckTimeout is returned when acknowledgements did not all arrive in
 	// time.
 	ErrAckTimeout = errors.New("socket.io: operation has timed out")
+	// ErrPendingEventsFull is returned by EmitWithAck when the client sent
+	// more events ahead of its ack than the server holds for its handlers
+	// (see Options.MaxPendingEvents): the ack could not be read in time.
+	ErrPendingEventsFull = errors.New("socket.io: too many pending events to read the acknowledgement")
 	// ErrQueueFull is returned when a client's outbound queue is full.
 	ErrQueueFull = engine.ErrQueueFull
 	// ErrInvalidNamespace refuses a client that asks for a namespace the

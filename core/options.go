@@ -51,8 +51,22 @@ type Options struct {
 	// MaxNamespacesPerClient bounds the namespaces one connection may join.
 	// Default 100.
 	MaxNamespacesPerClient int
-	// MaxPendingEvents bounds the events of one connection waiting for its
-	// handlers; reading from the client pauses while it is full. Default 256.
+	// MaxPendingEvents bounds the events (and namespace connects) of one
+	// connection waiting for its handlers. While they fill it, reading
+	// from the client pauses, which slows down a client that floods.
+	// Default 256.
+	//
+	// Reading goes on while an EmitWithAck to one of the connection's
+	// sockets waits ([Socket.EmitWithAck], [Emitter.EmitWithAck]; not
+	// [BroadcastOperator.EmitWithAck]), since the ack may come behind
+	// events (Node never stops reading): the events read meanwhile queue
+	// past MaxPendingEvents, in order, within an allowance of
+	// Engine.MaxHTTPBufferSize bytes (each event counts its size plus
+	// about 160 bytes), and the acks and namespace DISCONNECTs read
+	// meanwhile take effect at once. When the client sends more than that
+	// ahead of the ack, the waits fail with [ErrPendingEventsFull] (an ack
+	// that comes later is ignored, as after a timeout) and reading pauses
+	// until the handlers catch up. No event is dropped.
 	//
 	// While reading pauses, the client's pongs wait too: a pause longer
 	// than Engine.PingTimeout may close the connection with "ping

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,62 @@ import (
 	"github.com/gosio/gosio/core"
 	"github.com/gosio/gosio/integrationtest"
 )
+
+// askServer starts a server whose "ask" handler waits, with the event's
+// context, for its own client's ack of "question" and reports the answer
+// (or the error) on the returned channel, where each "tick" handler reports
+// its number: the order on the channel is the order the handlers ran in.
+// "ping" is acknowledged with "pong".
+func askServer(t *testing.T, opts *core.Options) (url string, seq <-chan string) {
+	t.Helper()
+	srv, base := newServer(t, opts)
+	ch := make(chan string, 1024)
+	srv.OnConnection(func(s *core.Socket) {
+		s.On("ask", func(s *core.Socket, e *core.Event) error {
+			a, err := s.EmitWithAck(e.Context(), "question")
+			if err != nil {
+				ch <- "error: " + err.Error()
+				return nil
+			}
+			v, err := core.Decode[string](a)
+			ch <- fmt.Sprint("answer: ", v, err)
+			return nil
+		})
+		s.On("tick", core.Handle(func(s *core.Socket, n int) error {
+			ch <- "tick " + strconv.Itoa(n)
+			return nil
+		}))
+		s.On("ping", func(s *core.Socket, e *core.Event) error { return e.Ack("pong") })
+	})
+	srv.Of("/other")
+	return base + srv.Path(), ch
+}
+
+// askClient connects a raw client to "/" over transport, sends "ask" and
+// returns the id of the "question" the server's handler then waits for.
+func askClient(t *testing.T, url, transport string) (*integrationtest.Client, string) {
+	t.Helper()
+	c := integrationtest.NewClient(t, url, nil)
+	switch transport {
+	case "polling":
+		if st := c.Open(); st != http.StatusOK {
+			t.Fatalf("polling handshake: %d", st)
+		}
+	default:
+		if st := c.OpenWS(); st != http.StatusSwitchingProtocols {
+			t.Fatalf("websocket handshake: %d", st)
+		}
+	}
+	c.Send("40")
+	c.Expect(`40{"sid":`)
+	c.Send(`42["ask"]`)
+	q := c.Expect("42")
+	id, _, ok := strings.Cut(strings.TrimPrefix(q, "42"), `["question"]`)
+	if _, err := strconv.ParseUint(id, 10, 64); !ok || err != nil {
+		t.Fatalf("want a question with an ack id, got %q", q)
+	}
+	return c, id
+}
 
 func ticks(from, to int) []string {
 	var ps []string
@@ -26,6 +83,94 @@ func expectSeq(t *testing.T, seq <-chan string, want ...string) {
 		if got := recv(t, seq); got != w {
 			t.Fatalf("got %q, want %q", got, w)
 		}
+	}
+}
+
+func tickSeq(from, to int) []string {
+	var s []string
+	for i := from; i <= to; i++ {
+		s = append(s, "tick "+strconv.Itoa(i))
+	}
+	return s
+}
+
+// A handler waiting for its own client's ack gets it although the client
+// sent more events than MaxPendingEvents before the ack: the ack frame sits
+// behind them in the transport (in the same polling payload, or later
+// WebSocket frames), so the reader must read on past the full queue. The
+// events, and a CONNECT to another namespace read among them, still run in
+// order, after the handler.
+func TestAckReadWhilePendingEventsFull(t *testing.T) {
+	t.Parallel()
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			url, seq := askServer(t, &core.Options{MaxPendingEvents: 1})
+			c, id := askClient(t, url, transport)
+			burst := append(ticks(1, 10), `40/other,`)
+			c.Send(append(burst, `43`+id+`["yes"]`)...)
+			expectSeq(t, seq, "answer: yes<nil>")
+			expectSeq(t, seq, tickSeq(1, 10)...)
+			c.Expect(`40/other,{"sid":`)
+			c.Send(`427["ping"]`)
+			c.Expect(`437["pong"]`)
+		})
+	}
+}
+
+// When the client sends more, ahead of the ack, than the allowance past
+// MaxPendingEvents (Engine.MaxHTTPBufferSize bytes), the ack wait fails
+// with ErrPendingEventsFull instead of growing the queue; no event is
+// dropped, they run in order, and the connection goes on.
+func TestAckWaitFailsPastPendingAllowance(t *testing.T) {
+	t.Parallel()
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			url, seq := askServer(t, &core.Options{MaxPendingEvents: 1, Engine: core.EngineOptions{MaxHTTPBufferSize: 4096}})
+			c, id := askClient(t, url, transport)
+			const n = 200 // ~20 bytes each, plus the bookkeeping: past 4096
+			for i := 1; i <= n; i += 20 {
+				c.Send(ticks(i, i+19)...) // polling: POSTs under 4096 bytes
+			}
+			c.Send(`43` + id + `["too late"]`)
+			expectSeq(t, seq, "error: "+core.ErrPendingEventsFull.Error())
+			expectSeq(t, seq, tickSeq(1, n)...)
+			c.Send(`427["ping"]`)
+			c.Expect(`437["pong"]`)
+			select {
+			case s := <-seq:
+				t.Fatalf("unexpected %q", s)
+			default:
+			}
+		})
+	}
+}
+
+// A client that leaves the namespace instead of answering, behind more
+// events than MaxPendingEvents, ends the handler's wait at once: its
+// DISCONNECT is read past the full queue.
+func TestNamespaceDisconnectReadWhilePendingEventsFull(t *testing.T) {
+	t.Parallel()
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			url, seq := askServer(t, &core.Options{MaxPendingEvents: 1})
+			c, _ := askClient(t, url, transport)
+			c.Send(append(ticks(1, 10), `41`)...)
+			// The event's context is the socket's: cancelled by the
+			// disconnect too.
+			if got := recv(t, seq); got != "error: "+core.ErrDisconnected.Error() && got != "error: "+context.Canceled.Error() {
+				t.Fatalf("got %q, want ErrDisconnected or context.Canceled", got)
+			}
+			// The events read before the DISCONNECT still run, in order
+			// (as in Node), and the client may join again.
+			expectSeq(t, seq, tickSeq(1, 10)...)
+			c.Send("40")
+			c.Expect(`40{"sid":`)
+			c.Send(`427["ping"]`)
+			c.Expect(`437["pong"]`)
+		})
 	}
 }
 

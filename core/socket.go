@@ -387,8 +387,10 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 
 // EmitWithAck sends an event and waits for the client's acknowledgement,
 // until ctx is done. It returns ErrAckTimeout when ctx's deadline passed,
-// ErrDisconnected when the socket disconnected first. ctx also goes to the
-// server's hooks, as with EmitContext.
+// ErrDisconnected when the socket disconnected first, ErrPendingEventsFull
+// when the client sent too much ahead of its ack (see
+// Options.MaxPendingEvents). ctx also goes to the server's hooks, as with
+// EmitContext.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
 	return s.emitWithAck(ctx, event, args, false)
 }
@@ -404,16 +406,30 @@ func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, vola
 	if err != nil {
 		return nil, err
 	}
+	// The wait lets the connection's reader read on past a full queue of
+	// events, to the ack (see Options.MaxPendingEvents).
+	stall := s.client.disp.awaitAck()
+	defer s.client.disp.ackDone()
 	select {
 	case p := <-ch:
-		if p == nil {
-			return nil, ErrDisconnected
-		}
-		return argsOf(p)
+		return ackResult(p)
 	case <-ctx.Done():
 		s.takeAck(id)
 		return nil, ctxErr(ctx)
+	case <-stall:
+		if s.takeAck(id) == nil { // taken by the ack or the disconnect meanwhile
+			return ackResult(<-ch)
+		}
+		return nil, ErrPendingEventsFull
 	}
+}
+
+// ackResult is the outcome of an ack wait that got p (nil: disconnected).
+func ackResult(p *parser.Packet) (*Args, error) {
+	if p == nil {
+		return nil, ErrDisconnected
+	}
+	return argsOf(p)
 }
 
 // ctxErr maps a done context to ErrAckTimeout for deadlines.
@@ -536,7 +552,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	_ = s.client.writePacket(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp.name}, false)
-	s.client.disp.push(s.onClose, false)
+	s.client.disp.push(s.onClose, 0, false)
 }
 
 // recoverable are the disconnect reasons after which a socket's state is
@@ -550,7 +566,7 @@ var recoverable = map[string]bool{
 // and queues its disconnect sequence.
 func (s *Socket) close(reason string) {
 	s.startClosing(reason)
-	s.client.disp.push(s.onClose, false)
+	s.client.disp.push(s.onClose, 0, false)
 }
 
 // onClose runs the disconnect sequence once, on the dispatcher, with the
