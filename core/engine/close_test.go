@@ -220,3 +220,29 @@ func TestServerCloseContextExpires(t *testing.T) {
 		t.Fatal("session left")
 	}
 }
+
+// Done closes when the session closes, and a Done first asked for after the
+// close is closed already.
+func TestSessionDone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, engine.Options{})
+	_, s := e.pollingSession(t)
+	done := s.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed on an open session")
+	default:
+	}
+	_, s2 := e.pollingSession(t)
+	s.Close()
+	s2.Close()
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+	e.rec.nextClose(t, engine.ReasonForcedClose)
+	for _, ch := range []<-chan struct{}{done, s2.Done()} {
+		select {
+		case <-ch:
+		default:
+			t.Fatal("Done not closed after the close")
+		}
+	}
+}
