@@ -106,8 +106,28 @@ func (bc *benchClients) close() {
 // clients run in the same process, so ns/op includes their reading;
 // delivered/s is the rate to compare between versions.
 func BenchmarkBroadcast1000(b *testing.B) {
-	const n = 1000
 	srv, url := newBenchServer(b)
+	benchBroadcast(b, srv, url)
+}
+
+// BenchmarkBroadcast1000OutgoingListener is BenchmarkBroadcast1000 with an
+// outgoing listener (Socket.OnAnyOutgoing) on every socket, which each
+// delivery calls: what listening costs, against the plain benchmark where
+// it costs one atomic load per delivery.
+func BenchmarkBroadcast1000OutgoingListener(b *testing.B) {
+	srv, url := newBenchServer(b)
+	var calls atomic.Int64
+	srv.OnConnection(func(s *core.Socket) {
+		s.OnAnyOutgoing(func(*core.Socket, string, []any) { calls.Add(1) })
+	})
+	benchBroadcast(b, srv, url)
+	if got, want := calls.Load(), int64(b.N)*1000; got != want {
+		b.Fatalf("listeners called %d times, want %d", got, want)
+	}
+}
+
+func benchBroadcast(b *testing.B, srv *core.Server, url string) {
+	const n = 1000
 	bc := dialBenchClients(b, srv, url, n)
 	type msg struct {
 		I  int    `json:"i"`

@@ -36,6 +36,10 @@ type Socket struct {
 	// lets go: the context, the acks and the rooms rely on that.
 	closing   atomic.Bool
 	connected atomic.Bool
+	// listensOut: onAnyOut has a listener. Every delivery checks it, so
+	// that a socket without outgoing listeners pays one load per event,
+	// not a lock.
+	listensOut atomic.Bool
 
 	mu            sync.Mutex
 	data          any
@@ -286,12 +290,47 @@ func (s *Socket) OnAny(fn func(s *Socket, e *Event)) {
 	s.mu.Unlock()
 }
 
-// OnAnyOutgoing registers a listener called with every event emitted to this
-// socket alone (broadcasts are not included, as in Node).
+// OnAnyOutgoing registers a listener called with every event sent to this
+// socket's client: the events emitted to it and every broadcast that reaches
+// it, from this server or, through a cluster adapter, from another one (as
+// in Node). event and args are the event as sent: an acknowledgement the
+// sender waits for is not among args; with connection state recovery an
+// event kept for recovery has its offset as last argument, as the client
+// sees it. A volatile event is reported even when it is then dropped.
+//
+// Listeners run synchronously, before the packet is queued, on the goroutine
+// that emits or broadcasts (a cluster adapter's receiver for broadcasts from
+// other servers), possibly while the namespace's adapter holds other
+// broadcasts back: keep them fast, do not modify args, and do not emit or
+// broadcast from them (hand that to a goroutine of your own). A listener
+// that panics is reported as a *PanicError (Options.OnError) and the event
+// is sent all the same.
 func (s *Socket) OnAnyOutgoing(fn func(s *Socket, event string, args []any)) {
 	s.mu.Lock()
 	s.onAnyOut = append(s.onAnyOut, fn)
+	s.listensOut.Store(true)
 	s.mu.Unlock()
+}
+
+// notifyOutgoing calls the outgoing listeners with an event packet about to
+// be queued for this socket. Callers check listensOut first, so that a
+// socket without listeners pays nothing more.
+func (s *Socket) notifyOutgoing(p *parser.Packet) {
+	data, ok := p.Data.([]any)
+	if !ok || len(data) == 0 {
+		return
+	}
+	event, ok := data[0].(string)
+	if !ok {
+		return
+	}
+	args := data[1:len(data):len(data)] // an append by a listener copies
+	s.mu.Lock()
+	out := s.onAnyOut
+	s.mu.Unlock()
+	for _, fn := range out {
+		s.safeCall(event, func() { fn(s, event, args) })
+	}
 }
 
 // OnDisconnecting registers a handler called when the socket is about to
@@ -351,15 +390,13 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 			return 0, ErrDisconnected
 		}
 	}
-	s.mu.Lock()
-	out := s.onAnyOut
-	s.mu.Unlock()
-	for _, fn := range out {
-		fn(s, event, args)
-	}
 	var text []byte
 	var att [][]byte
 	send := func(p *parser.Packet) error {
+		// p as it goes out: with recovery, it may carry its offset now.
+		if s.listensOut.Load() {
+			s.notifyOutgoing(p)
+		}
 		var err error
 		if text, att, err = s.nsp.srv.opts.Parser.Encode(p); err != nil {
 			return err
@@ -519,13 +556,18 @@ func (s *Socket) onAck(p *parser.Packet) {
 	}
 }
 
-// Deliver queues a packet encoded for a broadcast (adapter.Socket).
+// Deliver queues a packet encoded for a broadcast (adapter.Socket): every
+// broadcast delivered to this socket comes here, from this server or another,
+// and so reaches the outgoing listeners (OnAnyOutgoing).
 func (s *Socket) Deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags, ack adapter.AckFunc) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
 	if ack != nil && !s.addAck(p.Packet.ID, ack) {
 		return ErrDisconnected
+	}
+	if s.listensOut.Load() {
+		s.notifyOutgoing(p.Packet)
 	}
 	err := s.client.write(p.Text, p.Attachments, flags.Volatile)
 	if err != nil && ack != nil {

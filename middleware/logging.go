@@ -45,7 +45,7 @@ func Logging(logger *slog.Logger) core.ConnectMiddleware {
 //   - "socket.io: event in" and "socket.io: event out" (Debug) with event
 //     and, for events in, ack (whether the client asked for one); never the
 //     arguments unless Payloads is set. Events out are those emitted to the
-//     socket alone: broadcasts are not seen per socket;
+//     socket and the broadcasts that reach it ([core.Socket.OnAnyOutgoing]);
 //   - "socket.io: event error" (Warn) with event and err when the rest of
 //     the event chain returns an error.
 //

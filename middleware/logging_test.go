@@ -296,6 +296,7 @@ func TestLogEvents(t *testing.T) {
 
 	want := []string{
 		"INFO socket.io: connect tag=<nil>",
+		"DEBUG socket.io: event out event=welcome tag=<nil>", // a broadcast reaches the listener
 		`DEBUG socket.io: event in event=echo ack=true args=["hi"] tag=t-echo`,
 		"DEBUG socket.io: event in event=fail ack=false tag=t-fail",
 		"WARN socket.io: event error event=fail err=nope tag=t-fail",
