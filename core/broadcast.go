@@ -17,8 +17,18 @@ import (
 // unless Local. Its methods return modified copies, so an operator is a
 // value that may be reused and shared between goroutines.
 type BroadcastOperator struct {
-	nsp  *Namespace
-	opts adapter.BroadcastOptions
+	nsp    *Namespace
+	parent *ParentNamespace // instead of nsp, for a ParentBroadcastOperator
+	opts   adapter.BroadcastOptions
+}
+
+// targets returns the namespaces the operator acts on: its namespace, or
+// its parent's children.
+func (b BroadcastOperator) targets() []*Namespace {
+	if b.parent != nil {
+		return b.parent.Children()
+	}
+	return []*Namespace{b.nsp}
 }
 
 // To adds rooms to the selection: sockets in any of them are reached.
@@ -83,7 +93,7 @@ func (b BroadcastOperator) EmitContext(ctx context.Context, event string, args .
 	}
 	opts := b.opts
 	opts.Context = ctx
-	for _, n := range b.nsp.targets() {
+	for _, n := range b.targets() {
 		q := *p
 		q.Nsp = n.name
 		if err := n.adp.Broadcast(&q, opts); err != nil {
@@ -118,7 +128,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		closed   bool
 	)
 	wantServers := 0
-	targets := b.nsp.targets()
+	targets := b.targets()
 	for _, n := range targets {
 		if b.opts.Flags.Local {
 			wantServers++
@@ -185,22 +195,17 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 // When some servers did not answer in time it returns the sockets it got
 // with the adapter's error.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	infos, err := b.nsp.adp.FetchSockets(ctx, b.opts)
 	var out []*RemoteSocket
-	for _, n := range b.nsp.targets() {
-		infos, err := n.adp.FetchSockets(ctx, b.opts)
-		for _, info := range infos {
-			out = append(out, &RemoteSocket{nsp: n, info: info})
-		}
-		if err != nil {
-			return out, err
-		}
+	for _, info := range infos {
+		out = append(out, &RemoteSocket{nsp: b.nsp, info: info})
 	}
-	return out, nil
+	return out, err
 }
 
 // SocketsJoin makes the selected sockets join the rooms.
 func (b BroadcastOperator) SocketsJoin(rooms ...string) error {
-	for _, n := range b.nsp.targets() {
+	for _, n := range b.targets() {
 		if err := n.adp.AddSockets(b.opts, rooms); err != nil {
 			return err
 		}
@@ -210,7 +215,7 @@ func (b BroadcastOperator) SocketsJoin(rooms ...string) error {
 
 // SocketsLeave makes the selected sockets leave the rooms.
 func (b BroadcastOperator) SocketsLeave(rooms ...string) error {
-	for _, n := range b.nsp.targets() {
+	for _, n := range b.targets() {
 		if err := n.adp.DelSockets(b.opts, rooms); err != nil {
 			return err
 		}
@@ -221,7 +226,7 @@ func (b BroadcastOperator) SocketsLeave(rooms ...string) error {
 // DisconnectSockets disconnects the selected sockets; close also closes
 // their connections.
 func (b BroadcastOperator) DisconnectSockets(close bool) error {
-	for _, n := range b.nsp.targets() {
+	for _, n := range b.targets() {
 		if err := n.adp.DisconnectSockets(b.opts, close); err != nil {
 			return err
 		}

@@ -10,7 +10,9 @@
 //
 //   - [Server], [Options]: the server, its namespaces, shutdown.
 //   - [Namespace]: middlewares ([ConnectMiddleware]), connection handlers,
-//     broadcasts; dynamic namespaces with [Server.OfFunc].
+//     broadcasts; dynamic namespaces with [Server.OfFunc] and
+//     [Server.OfRegexp], whose [ParentNamespace] has the middlewares,
+//     handlers and broadcasts that apply to all its children.
 //   - [Socket]: one client in one namespace: events ([Socket.On] with
 //     [EventHandler], [Handle], [HandleAck]), acks ([Socket.EmitWithAck]),
 //     rooms, data, disconnection.

@@ -95,9 +95,12 @@ func ExampleServer_OfRegexp() {
 	io := core.NewServer(nil)
 	workspaces := io.OfRegexp(regexp.MustCompile(`^/workspace-\d+$`))
 	workspaces.OnConnection(func(s *core.Socket) {
-		_ = s.Emit("hello", s.Namespace().Name())
+		_ = s.Emit("hello", s.Namespace().Name()) // the child: "/workspace-42"
 	})
 	_ = workspaces.Emit("maintenance", "in 5 minutes") // reaches every workspace
+	for _, w := range workspaces.Children() {          // those created so far
+		_ = w.ServerSideEmit("workspace-alive", w.Name())
+	}
 }
 
 // An event middleware that gives every handler a deadline, and a handler

@@ -39,9 +39,8 @@ func ConnectFunc(fn func(s *Socket) error) ConnectMiddleware {
 // client connects to the namespaces it wants, and each namespace has its own
 // middlewares, handlers, rooms and broadcasts.
 //
-// A Namespace made by [Server.OfFunc] or [Server.OfRegexp] is a parent: its
-// middlewares and handlers apply to every namespace whose name matches, and
-// its broadcasts reach all of them.
+// The children of a [ParentNamespace] (dynamic namespaces) are Namespaces
+// too, which run their parent's middlewares and handlers before their own.
 //
 // All methods are safe for concurrent use. Register middlewares and handlers
 // before clients connect; later registrations apply to later connections.
@@ -58,9 +57,7 @@ type Namespace struct {
 	onConnect   []func(*Socket)
 	serverSide  map[string]func(args []any, ack func(args ...any))
 
-	parent   *Namespace                            // for children of a dynamic namespace
-	match    func(name string, hs *Handshake) bool // for parents
-	children map[string]*Namespace
+	parent *ParentNamespace // for the children of dynamic namespaces
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
@@ -115,8 +112,7 @@ func (n *Namespace) Name() string { return n.name }
 // Server returns the server the namespace belongs to.
 func (n *Namespace) Server() *Server { return n.srv }
 
-// Adapter returns the namespace's rooms and broadcast backend (nil for the
-// parent of dynamic namespaces).
+// Adapter returns the namespace's rooms and broadcast backend.
 func (n *Namespace) Adapter() adapter.Adapter { return n.adp }
 
 // Use adds connect middlewares, run in the order added for every socket that
@@ -329,37 +325,6 @@ func (n *Namespace) remove(s *Socket) {
 	n.mu.Unlock()
 }
 
-// child returns the child namespace name of a dynamic parent, creating it.
-func (n *Namespace) child(name string) *Namespace {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if c, ok := n.children[name]; ok {
-		return c
-	}
-	c := newNamespace(n.srv, name)
-	c.parent = n
-	if n.children == nil {
-		n.children = make(map[string]*Namespace)
-	}
-	n.children[name] = c
-	return c
-}
-
-// targets returns the namespaces a broadcast on n reaches: n itself, or a
-// parent's children.
-func (n *Namespace) targets() []*Namespace {
-	if n.match == nil {
-		return []*Namespace{n}
-	}
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	out := make([]*Namespace, 0, len(n.children))
-	for _, c := range n.children {
-		out = append(out, c)
-	}
-	return out
-}
-
 // op returns a broadcast operator on the whole namespace.
 func (n *Namespace) op() BroadcastOperator { return BroadcastOperator{nsp: n} }
 
@@ -415,9 +380,6 @@ func (n *Namespace) DisconnectSockets(close bool) error { return n.op().Disconne
 // ServerSideEmit sends an event to the other servers of a cluster (a no-op
 // on a single server).
 func (n *Namespace) ServerSideEmit(event string, args ...any) error {
-	if n.adp == nil {
-		return nil
-	}
 	_, err := n.adp.ServerSideEmit(context.Background(), append([]any{event}, args...), false)
 	return err
 }
@@ -426,8 +388,5 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 // their replies (the first argument of each), waiting at most until ctx is
 // done.
 func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
-	if n.adp == nil {
-		return nil, nil
-	}
 	return n.adp.ServerSideEmit(ctx, append([]any{event}, args...), true)
 }

@@ -30,7 +30,7 @@ type Server struct {
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
-	parents []*Namespace
+	parents []*ParentNamespace
 }
 
 // NewServer returns a server configured by opts (nil for the defaults). It
@@ -96,13 +96,14 @@ func (s *Server) Of(name string) *Namespace {
 	return n
 }
 
-// OfFunc returns a parent namespace for dynamic namespaces: a client
-// connecting to a name that no static namespace has, and for which match
-// returns true, gets a namespace of that name created on the fly, with the
-// parent's middlewares and connection handlers. Broadcasts on the parent
-// reach every child.
-func (s *Server) OfFunc(match func(name string, hs *Handshake) bool) *Namespace {
-	p := &Namespace{srv: s, name: "<dynamic>", match: match, serverSide: map[string]func([]any, func(...any)){}}
+// OfFunc returns a new parent of dynamic namespaces: a client connecting to
+// a name that no static namespace has, and for which match returns true,
+// gets a namespace of that name created on the fly, with the parent's
+// middlewares and connection handlers. Broadcasts on the parent reach every
+// child. Parents are tried in the order they were made; match may be called
+// concurrently.
+func (s *Server) OfFunc(match func(name string, hs *Handshake) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: s, match: match}
 	s.mu.Lock()
 	s.parents = append(s.parents, p)
 	s.mu.Unlock()
@@ -110,7 +111,7 @@ func (s *Server) OfFunc(match func(name string, hs *Handshake) bool) *Namespace 
 }
 
 // OfRegexp is OfFunc with a regular expression on the name.
-func (s *Server) OfRegexp(re *regexp.Regexp) *Namespace {
+func (s *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 	return s.OfFunc(func(name string, _ *Handshake) bool { return re.MatchString(name) })
 }
 
