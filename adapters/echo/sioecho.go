@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/integration"
 )
 
 // Router is what Mount registers routes on: *echo.Echo or *echo.Group.
@@ -32,18 +33,7 @@ func (o *Options) values(c echo.Context) map[any]any {
 	if o.Extract != nil {
 		vals = o.Extract(c)
 	}
-	for _, k := range o.Keys {
-		if _, dup := vals[k]; dup {
-			continue
-		}
-		if v := c.Get(k); v != nil {
-			if vals == nil {
-				vals = make(map[any]any, len(o.Keys))
-			}
-			vals[k] = v
-		}
-	}
-	return vals
+	return integration.KeepKeys(vals, o.Keys, c.Get)
 }
 
 // Mount registers io on r (an *echo.Echo or an *echo.Group, whose middleware

@@ -1,15 +1,13 @@
 package siofiber
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gosio/gosio/core"
-	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/integration"
 )
 
 // Mount registers io on router (a *fiber.App or a fiber.Group, whose
@@ -43,45 +41,23 @@ func Handler(io *core.Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var ctx context.Context
 		if IsHandshake(c) {
-			ctx = core.WithValues(c.UserContext(), locals(c))
+			ctx = core.WithValues(c.UserContext(), integration.UserValues(c.Context(), isUserContextKey))
 		}
-		if c.App().Server().KeepHijackedConns {
-			engine.HijackKeepsConn(c.Context())
-		}
-		io.ServeFastHTTP(ctx, c.Context())
+		integration.ServeFastHTTP(ctx, io, c.App().Server(), c.Context())
 		return nil
 	}
 }
 
-// userContextKey is where Fiber keeps c.UserContext() among the Locals; it
-// is not copied, the context itself is passed on.
-const userContextKey = "__local_user_context__"
-
-// locals copies c.Locals. Strings and byte slices are copied too: those a
-// middleware got from c.Get, c.Query, c.Params or c.Cookies point into
-// fasthttp's buffers, which the next request reuses.
-func locals(c *fiber.Ctx) map[any]any {
-	vals := make(map[any]any)
-	c.Context().VisitUserValuesAll(func(k, v any) {
-		switch v := v.(type) {
-		case string:
-			vals[k] = strings.Clone(v)
-		case []byte:
-			vals[k] = bytes.Clone(v)
-		default:
-			if k != userContextKey {
-				vals[k] = v
-			}
-		}
-	})
-	return vals
-}
+// isUserContextKey reports whether k is where Fiber keeps c.UserContext()
+// among the Locals: that entry is not copied, the context itself is passed
+// on.
+func isUserContextKey(k any) bool { return k == "__local_user_context__" }
 
 // IsHandshake reports whether c opens a new Engine.IO session (it carries no
 // sid): the request app middleware authenticates, letting the session's
 // follow-up requests through. It is core.IsHandshake for Fiber.
 func IsHandshake(c *fiber.Ctx) bool {
-	return len(c.Context().QueryArgs().Peek("sid")) == 0
+	return integration.IsHandshakeFastHTTP(c.Context())
 }
 
 // Get returns the value the app's middleware stored under key with c.Locals
