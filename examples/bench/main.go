@@ -9,8 +9,9 @@
 //     plus the microseconds elapsed on the server, then an ack with n when
 //     one was asked for.
 //
-// It listens on 127.0.0.1:$PORT (default 3000) with net/http, or with Fiber
-// (-integration fiber), and exits on SIGTERM or SIGINT.
+// It listens on 127.0.0.1:$PORT (default 3000) with net/http, or with
+// another integration (-integration fiber, fiberv3 or echov5), and exits on
+// SIGTERM or SIGINT.
 // PPROF_ADDR=127.0.0.1:6061 also serves net/http/pprof there.
 //
 //	PORT=3100 go run ./bench   # in examples/
@@ -20,6 +21,7 @@
 //	SERVERS="node gosio=./examples/bench" ../shared/bench/run.sh
 //	(cd examples && go build -o ../bin/bench ./bench) &&
 //	  SERVERS="node 'gosio-fiber=cmd:./bin/bench -integration fiber'" ../shared/bench/run.sh
+//	  (likewise 'gosio-fiberv3=cmd:./bin/bench -integration fiberv3' and echov5)
 package main
 
 import (
@@ -44,7 +46,7 @@ import (
 )
 
 func main() {
-	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp or fiber (native fasthttp)")
+	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp, fiber (v2, native fasthttp), fiberv3 (native fasthttp) or echov5")
 	flag.Parse()
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -148,6 +150,10 @@ func serve(integration, addr string, io *core.Server) (func(context.Context) err
 		}
 		go func() { _ = app.Listener(ln) }()
 		return app.ShutdownWithContext, nil
+	case "fiberv3":
+		return serveFiberV3(addr, io)
+	case "echov5":
+		return serveEchoV5(addr, io)
 	}
 	return nil, fmt.Errorf("unknown integration %q", integration)
 }

@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp, gin, echo or fiber")
+	integration := flag.String("integration", "nethttp", "HTTP stack: nethttp, gin, echo (v4), echov5, fiber (v2) or fiberv3")
 	flag.Parse()
 	port := os.Getenv("PORT")
 	if port == "" {

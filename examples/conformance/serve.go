@@ -20,8 +20,12 @@ func serve(integration, addr string, eio *engine.Server, io *core.Server) (func(
 		return serveGin(addr, eio, io)
 	case "echo":
 		return serveEcho(addr, eio, io)
+	case "echov5":
+		return serveEchoV5(addr, eio, io)
 	case "fiber":
 		return serveFiber(addr, eio, io)
+	case "fiberv3":
+		return serveFiberV3(addr, eio, io)
 	}
 	return nil, fmt.Errorf("unknown integration %q", integration)
 }

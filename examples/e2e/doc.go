@@ -6,8 +6,9 @@
 // TCP connections they can cut, with handlers that implement the server side
 // of the cases (and check what they receive). Then they run a Node test file
 // against them: each JavaScript case becomes a Go subtest, so `go test -v`
-// shows one line per case, per integration (net/http, Gin, Echo, Fiber) and
-// per transport configuration:
+// shows one line per case, per integration (net/http, Gin, Echo v4 and v5,
+// Fiber v2 and v3, each Fiber also with kept hijacked connections) and per
+// transport configuration:
 //
 //	TestClient/<integration>/<websocket|polling|upgrade>/<case>
 //	TestBrowser/<integration>/<case>

@@ -31,8 +31,11 @@ var integrations = []integration{
 	{name: "nethttp", serve: serveNetHTTP, user: userNetHTTP},
 	{name: "gin", serve: serveGin, user: userGin},
 	{name: "echo", serve: serveEcho, user: userEcho},
+	{name: "echov5", serve: serveEchoV5, user: userEchoV5},
 	{name: "fiber", serve: serveFiber, user: userFiber},
 	{name: "fiber-kept", serve: serveFiberKept, user: userFiber},
+	{name: "fiberv3", serve: serveFiberV3, user: userFiberV3},
+	{name: "fiberv3-kept", serve: serveFiberV3Kept, user: userFiberV3},
 }
 
 // app is what a real application puts in front of its socket endpoint and
@@ -48,7 +51,8 @@ type app struct {
 // "mallory" with 401, and otherwise lets the request through with the user
 // it found ("" when there is none; store nothing then). Integrations store
 // the user under the key "user" (or userKey{} on net/http) in the stack's
-// request context: gin's c.Set, echo's c.Set, fiber's c.Locals.
+// request context: gin's c.Set, echo's c.Set (v4 and v5), fiber's c.Locals
+// (v2 and v3).
 func (a *app) authorize(q url.Values) (user string, status int) {
 	u := q.Get("user")
 	if u == "" {
