@@ -1,5 +1,7 @@
 // Package sioecho mounts a gosio Socket.IO server on an Echo v4 router,
-// sharing the app's request context with socket handlers.
+// sharing the app's request context with socket handlers. For Echo v5, the
+// same package with the same API is module
+// github.com/gosio/gosio/adapters/echov5.
 //
 // The integration is a native echo.HandlerFunc, so the app's own middleware
 // (authentication, sessions, request ids, CORS) runs in front of every

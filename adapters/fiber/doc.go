@@ -1,5 +1,7 @@
 // Package siofiber mounts a gosio Socket.IO server on a Fiber v2 app, natively
-// on fasthttp, sharing the app's request context with socket handlers.
+// on fasthttp, sharing the app's request context with socket handlers. For
+// Fiber v3, the same package with the same API is module
+// github.com/gosio/gosio/adapters/fiberv3.
 //
 // The integration is a native fiber.Handler (never the net/http adaptor), so
 // the app's own middleware (authentication, sessions, request ids, CORS) runs
