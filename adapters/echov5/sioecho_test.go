@@ -2,6 +2,7 @@ package sioecho_test
 
 import (
 	"context"
+	"net"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -56,6 +57,15 @@ func TestSessions(t *testing.T) {
 		e := echo.New()
 		sioecho.Mount(e.Group("", auth), io, opts)
 		return integrationtest.Serve(t, e) + io.Path()
+	}, user)
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	integrationtest.Handshake(t, func(t *testing.T, io *core.Server, ln net.Listener) string {
+		e := echo.New()
+		sioecho.Mount(e.Group("", auth), io, opts)
+		return integrationtest.ServeListener(t, e, ln) + io.Path()
 	}, user)
 }
 

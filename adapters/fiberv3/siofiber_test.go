@@ -42,6 +42,11 @@ func serve(t *testing.T, app *fiber.App) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, app, ln)
+}
+
+// serveOn runs app on ln until the test ends and returns its URL.
+func serveOn(t *testing.T, app *fiber.App, ln net.Listener) string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -89,6 +94,15 @@ func TestSessionsKeptConns(t *testing.T) {
 		app.Server().KeepHijackedConns = true
 		siofiber.Mount(app.Group("/", auth), io)
 		return serve(t, app) + io.Path()
+	}, user)
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	integrationtest.Handshake(t, func(t *testing.T, io *core.Server, ln net.Listener) string {
+		app := newFiber(fiber.Config{})
+		siofiber.Mount(app.Group("/", auth), io)
+		return serveOn(t, app, ln) + io.Path()
 	}, user)
 }
 
