@@ -3,6 +3,8 @@ package siofiber_test
 import (
 	"context"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,6 +237,38 @@ func TestCORS(t *testing.T) {
 			}
 			siofiber.Mount(app, io)
 			integrationtest.CORS(t, serve(t, app)+io.Path(), origin)
+		})
+	}
+}
+
+// TestPostTooLarge: a polling POST over the engine's MaxHTTPBufferSize gets
+// the engine's bare 413 and the session goes on, as in Node. One over
+// Fiber's BodyLimit never reaches the engine: Fiber refuses it with its own
+// 413 (see the package doc), and the session goes on all the same.
+func TestPostTooLarge(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		maxBuffer int64
+		bodyLimit int
+		wantBody  string
+	}{
+		{"engine limit", 1000, 0, ""},
+		{"fiber body limit", 1e6, 1024, fiber.ErrRequestEntityTooLarge.Message},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			io, _ := integrationtest.NewServer(t, &core.Options{Engine: core.EngineOptions{MaxHTTPBufferSize: tc.maxBuffer}}, user)
+			c := integrationtest.NewClient(t, mounted(fiber.Config{BodyLimit: tc.bodyLimit})(t, io), integrationtest.Alice)
+			if c.Open() != http.StatusOK {
+				t.Fatal("polling handshake failed")
+			}
+			res, body := c.Do(http.MethodPost, "4"+strings.Repeat("x", 2000))
+			if res.StatusCode != http.StatusRequestEntityTooLarge || body != tc.wantBody {
+				t.Fatalf("answer %d %q, want 413 %q", res.StatusCode, body, tc.wantBody)
+			}
+			c.Send("40")
+			c.Expect(`40{"sid":`)
 		})
 	}
 }
