@@ -494,16 +494,21 @@ func TestRecoveredSocketHooksMayEmit(t *testing.T) {
 		}},
 	})
 	gone := make(chan struct{}, 2)
+	joined := make(chan struct{}, 1)
 	srv.OnConnection(func(s *core.Socket) {
 		s.OnDisconnect(func(*core.Socket, string) { gone <- struct{}{} })
 		if s.Recovered() {
 			_ = s.Emit("handler")
 		} else {
 			s.Join("news")
+			joined <- struct{}{}
 		}
 	})
 	c := siotest.Dial(t, url, nil)
 	first := connectWith(t, c, nil)
+	// The CONNECT answer goes out before the connection handlers run, as
+	// in Node: broadcast to the room once the handler joined it.
+	recv(t, joined)
 	if err := srv.To("news").Emit("n", 0); err != nil {
 		t.Fatal(err)
 	}
