@@ -255,10 +255,10 @@ func (c *client) writePacket(p *parser.Packet, volatile bool) error {
 func (c *client) write(text []byte, att [][]byte, volatile bool) error {
 	var msgs []engine.Message
 	if len(att) == 0 {
-		msgs = []engine.Message{{Data: text}}
+		msgs = []engine.Message{{Data: text, Binary: c.srv.binPackets}}
 	} else {
 		msgs = make([]engine.Message, 0, 1+len(att))
-		msgs = append(msgs, engine.Message{Data: text})
+		msgs = append(msgs, engine.Message{Data: text, Binary: c.srv.binPackets})
 		for _, a := range att {
 			msgs = append(msgs, engine.Message{Data: a, Binary: true})
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gosio/gosio/core/engine"
+	"github.com/gosio/gosio/core/parser"
 )
 
 // Server is a Socket.IO server: it serves the Engine.IO transports over
@@ -27,6 +28,8 @@ type Server struct {
 	main    *Namespace
 	workers sync.WaitGroup
 	closed  atomic.Bool
+	// binPackets is set when the parser's packets are binary messages.
+	binPackets bool
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -41,6 +44,7 @@ func NewServer(opts *Options) *Server {
 		o = *opts
 	}
 	s := &Server{opts: o.withDefaults(), nsps: make(map[string]*Namespace)}
+	s.binPackets = parser.EncodesBinary(s.opts.Parser)
 	s.eng = engine.NewServer((*engineHandler)(s), s.opts.Engine)
 	s.main = s.Of("/")
 	return s

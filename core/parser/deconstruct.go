@@ -114,6 +114,7 @@ func (st *encState) enter() error {
 
 // placeholder writes the placeholder of the next attachment and records b.
 func (st *encState) placeholder(b []byte) {
+	st.holders = append(st.holders, st.buf.Len())
 	st.buf.WriteString(`{"_placeholder":true,"num":`)
 	st.buf.Write(strconv.AppendInt(st.buf.AvailableBuffer(), int64(len(st.atts)), 10))
 	st.buf.WriteByte('}')

@@ -210,6 +210,9 @@ type encState struct {
 	enc   *json.Encoder
 	atts  [][]byte
 	depth int
+	// holders are the offsets in buf of the placeholders written, for the
+	// MsgPack encoder.
+	holders []int
 }
 
 var encPool = sync.Pool{New: func() any {
@@ -229,6 +232,7 @@ func putEncState(st *encState) {
 	st.buf.Reset()
 	st.atts = nil
 	st.depth = 0
+	st.holders = st.holders[:0]
 	encPool.Put(st)
 }
 
