@@ -125,13 +125,13 @@ func decodeMsgPack(data []byte) (*Packet, error) {
 		hasID   bool
 	)
 	for k := 0; k < n && r.err == nil; k++ {
-		key, isStr := r.strValue()
+		key, isStr := r.strBytes()
 		if !isStr {
 			// A key of another type names no field: skip its value.
 			r.toJSON(nil, nil, 0)
 			continue
 		}
-		switch key {
+		switch string(key) {
 		case "type":
 			v, ok := r.integer()
 			if !ok || v < 0 || v > int64(ConnectError) {
@@ -222,8 +222,15 @@ func (r *mpReader) mapHeader() (int, bool) {
 // strValue reads a str if one comes next; otherwise it reads nothing and
 // returns false.
 func (r *mpReader) strValue() (string, bool) {
+	s, ok := r.strBytes()
+	return string(s), ok
+}
+
+// strBytes is strValue returning the bytes of the str, which alias the
+// message.
+func (r *mpReader) strBytes() ([]byte, bool) {
 	if !r.need(1) {
-		return "", false
+		return nil, false
 	}
 	var n int
 	switch c := r.b[r.i]; {
@@ -240,10 +247,10 @@ func (r *mpReader) strValue() (string, bool) {
 		r.i++
 		n = r.length(4)
 	default:
-		return "", false
+		return nil, false
 	}
 	s := r.bytes(n)
-	return string(s), r.err == nil
+	return s, r.err == nil
 }
 
 // undefined reads notepack's undefined (fixext 1 of type 0) if it comes

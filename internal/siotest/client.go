@@ -29,6 +29,7 @@ type Client struct {
 	t    testing.TB
 	conn *websocket.Conn
 	SID  string // Engine.IO session id
+	pr   parser.Parser
 
 	wmu     sync.Mutex
 	packets chan *parser.Packet
@@ -52,6 +53,22 @@ func Dial(t testing.TB, base string, header http.Header) *Client {
 // DialErr is Dial returning the error instead of failing the test; the
 // caller must Close the client.
 func DialErr(base string, header http.Header) (*Client, error) {
+	return dial(base, header, parser.JSON)
+}
+
+// DialParser is Dial for a client speaking the wire format pr.
+func DialParser(t testing.TB, base string, header http.Header, pr parser.Parser) *Client {
+	t.Helper()
+	c, err := dial(base, header, pr)
+	if err != nil {
+		t.Fatalf("siotest: dial: %v", err)
+	}
+	c.t = t
+	t.Cleanup(c.Close)
+	return c
+}
+
+func dial(base string, header http.Header, pr parser.Parser) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -85,14 +102,14 @@ func DialErr(base string, header http.Header) (*Client, error) {
 		return nil, err
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	c := &Client{conn: conn, SID: hs.SID, packets: make(chan *parser.Packet, 4096), done: make(chan struct{})}
+	c := &Client{conn: conn, SID: hs.SID, pr: pr, packets: make(chan *parser.Packet, 4096), done: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
 
 func (c *Client) read() {
 	defer close(c.done)
-	var dec parser.Decoder
+	dec := c.pr.NewDecoder()
 	for {
 		typ, msg, err := c.conn.ReadMessage()
 		if err != nil {
@@ -132,9 +149,13 @@ func (c *Client) write(typ int, b []byte) error {
 
 // Send encodes and sends a packet.
 func (c *Client) Send(p *parser.Packet) {
-	text, att, err := parser.Encode(p)
+	text, att, err := c.pr.Encode(p)
 	if err == nil {
-		err = c.write(websocket.TextMessage, append([]byte("4"), text...))
+		if parser.EncodesBinary(c.pr) {
+			err = c.write(websocket.BinaryMessage, text)
+		} else {
+			err = c.write(websocket.TextMessage, append([]byte("4"), text...))
+		}
 	}
 	for _, a := range att {
 		if err == nil {
