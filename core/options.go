@@ -33,6 +33,24 @@ type (
 type Options struct {
 	// Path is where integrations mount the server. Default "/socket.io/".
 	Path string
+	// AddTrailingSlash is Node's addTrailingSlash. Default nil: the server
+	// answers at Path both with and without its trailing slash
+	// ("/socket.io/" and "/socket.io"), which framework middlewares that
+	// add or remove slashes need. True is Node's default: only Path with
+	// its trailing slash is served, and a request at Path without it is a
+	// 404. False is Node's false, which serves both forms, as nil does.
+	AddTrailingSlash *bool
+	// ServeClient, when set, serves the socket.io client's browser files
+	// under Path, as Node's serveClient: socket.io.js, socket.io.min.js,
+	// socket.io.msgpack.min.js, socket.io.esm.min.js and their .map source
+	// maps, with the client's version as ETag (a matching If-None-Match
+	// gets a 304), "Cache-Control: public, max-age=0", the CORS headers of
+	// Engine.CORS, and gzip or deflate when accepted. Set it to
+	// clientdist.Bundle (module github.com/gosio/gosio/clientdist, which
+	// embeds the files of the client version gosio is tested with). Default
+	// nil: no files are served (Node serves them by default; gosio keeps
+	// their 1.2 MB out of the root module).
+	ServeClient ClientBundle
 	// Engine configures the Engine.IO layer.
 	Engine EngineOptions
 	// ConnectTimeout closes a connection that joins no namespace in time.

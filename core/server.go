@@ -30,6 +30,7 @@ type Server struct {
 	closed  atomic.Bool
 	// binPackets is set when the parser's packets are binary messages.
 	binPackets bool
+	client     *clientServer // nil unless Options.ServeClient
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -45,6 +46,9 @@ func NewServer(opts *Options) *Server {
 	}
 	s := &Server{opts: o.withDefaults(), nsps: make(map[string]*Namespace)}
 	s.binPackets = parser.EncodesBinary(s.opts.Parser)
+	if s.opts.ServeClient != nil {
+		s.client = newClientServer(s.opts.ServeClient, s.opts.Path)
+	}
 	s.eng = engine.NewServer((*engineHandler)(s), s.opts.Engine)
 	s.main = s.Of("/")
 	return s
@@ -56,29 +60,79 @@ func (s *Server) Options() Options { return s.opts }
 // Path returns the path integrations mount the server on.
 func (s *Server) Path() string { return s.opts.Path }
 
-// Paths returns the routes an integration registers so that clients reach
-// the server with and without the trailing slash of Path ("/socket.io" and
-// "/socket.io/"), without redirects.
+// Paths returns the routes an integration registers: Path with and without
+// its trailing slash ("/socket.io" and "/socket.io/"), so that clients reach
+// the server without redirects, or with it only when
+// Options.AddTrailingSlash is true; and the client files when
+// Options.ServeClient is set.
 func (s *Server) Paths() []string {
 	bare := strings.TrimRight(s.opts.Path, "/")
-	if bare == "" {
-		return []string{"/"}
+	var out []string
+	switch {
+	case bare == "":
+		out = []string{"/"}
+	case s.strictSlash():
+		out = []string{bare + "/"}
+	default:
+		out = []string{bare, bare + "/"}
 	}
-	return []string{bare, bare + "/"}
+	if s.client != nil {
+		out = append(out, s.client.paths()...)
+	}
+	return out
+}
+
+// strictSlash reports whether only Path with its trailing slash is served.
+func (s *Server) strictSlash() bool {
+	return s.opts.AddTrailingSlash != nil && *s.opts.AddTrailingSlash
+}
+
+// refused reports whether a request at path is refused for lacking the
+// trailing slash of Path (Options.AddTrailingSlash true).
+func (s *Server) refused(path string) bool {
+	if !s.strictSlash() {
+		return false
+	}
+	bare := strings.TrimRight(s.opts.Path, "/")
+	return bare != "" && strings.HasSuffix(path, bare)
 }
 
 // Engine returns the Engine.IO server underneath, for integrations that
 // serve another HTTP stack through its transport hooks.
 func (s *Server) Engine() *engine.Server { return s.eng }
 
-// ServeHTTP serves Engine.IO requests; the path is not checked, so mount the
-// server where the clients expect it (Options.Path).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.eng.ServeHTTP(w, r) }
+// ServeHTTP serves Engine.IO requests, and the client files when
+// Options.ServeClient is set. The path is hardly checked, so mount the
+// server where the clients expect it (Options.Path); only Path without its
+// trailing slash is a 404 when Options.AddTrailingSlash is true.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.client != nil {
+		if name, ok := s.client.match(r.URL.Path); ok {
+			s.eng.ServeOtherHTTP(w, r, func(req engine.Request, res engine.Response) { s.client.serve(req, res, name) })
+			return
+		}
+	}
+	if s.refused(r.URL.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	s.eng.ServeHTTP(w, r)
+}
 
-// ServeFastHTTP serves Engine.IO requests natively on fasthttp. ctx (may be
-// nil) becomes the handshake's context: put framework values in it with
-// WithValues.
+// ServeFastHTTP serves Engine.IO requests natively on fasthttp, and the
+// client files when Options.ServeClient is set. ctx (may be nil) becomes
+// the handshake's context: put framework values in it with WithValues.
 func (s *Server) ServeFastHTTP(ctx context.Context, rc *fasthttp.RequestCtx) {
+	if s.client != nil {
+		if name, ok := s.client.match(string(rc.Path())); ok {
+			s.eng.ServeOtherFastHTTP(rc, func(req engine.Request, res engine.Response) { s.client.serve(req, res, name) })
+			return
+		}
+	}
+	if s.refused(string(rc.Path())) {
+		rc.Error("404 page not found", http.StatusNotFound)
+		return
+	}
 	s.eng.ServeFastHTTP(ctx, rc)
 }
 

@@ -34,7 +34,8 @@ package parser
 // array [type, bin], as notepack.io decodes it. The packet is checked as the
 // JSON decoder checks a text packet (see Decoder.Decode), with the rules of
 // socket.io-msgpack-parser on top: the namespace is required, a text
-// message and the binary packet types 5 and 6 are refused.
+// message and the binary packet types 5 and 6 are refused; and binary data
+// is refused outside events and acks, as the JSON format has it.
 var MsgPack Parser = msgpackParser{}
 
 type msgpackParser struct{}

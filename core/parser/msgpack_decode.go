@@ -191,6 +191,10 @@ func decodeMsgPack(data []byte) (*Packet, error) {
 	if err := checkShape(t, raw, present); err != nil {
 		return nil, err
 	}
+	if len(atts) > 0 && t != Event && t != Ack {
+		// As in the JSON format, only events and acks carry binary.
+		return nil, invalidf("binary data in a %v packet", t)
+	}
 	if t == Event && reservedName(raw) {
 		return nil, invalidf("reserved event name")
 	}

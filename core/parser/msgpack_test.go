@@ -89,6 +89,7 @@ func TestMsgPackDecodeRefuses(t *testing.T) {
 		"map16 truncated":     ev("92 a165 de0010"),
 		"bin truncated":       ev("92 a165 c6000000ff00"),
 		"ext truncated":       ev("92 a165 d8"),
+		"binary in a connect": "83 a474797065 00 a36e7370 a12f a464617461 81 a161 c40101",
 	}
 	for name, h := range cases {
 		if p, err := mpDecode(t, h); !errors.Is(err, parser.ErrInvalidPacket) {

@@ -1,0 +1,3 @@
+module github.com/gosio/gosio/clientdist
+
+go 1.22
