@@ -68,6 +68,7 @@ require (
 	github.com/gosio/gosio/adapters/fiber v0.0.0
 	github.com/gosio/gosio/adapters/fiberv3 v0.0.0
 	github.com/gosio/gosio/adapters/gin v0.0.0
+	github.com/gosio/gosio/clientdist v0.0.0
 	github.com/gosio/gosio/cluster/redis v0.0.0
 	github.com/klauspost/compress v1.18.4 // indirect
 	github.com/savsgio/gotils v0.0.0-20240704082632-aef3928b8a38 // indirect
@@ -89,3 +90,5 @@ replace github.com/gosio/gosio/adapters/fiber => ../adapters/fiber
 replace github.com/gosio/gosio/adapters/fiberv3 => ../adapters/fiberv3
 
 replace github.com/gosio/gosio/cluster/redis => ../cluster/redis
+
+replace github.com/gosio/gosio/clientdist => ../clientdist

@@ -9,7 +9,10 @@
 //     with its own arguments.
 //
 // pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1e6, connectTimeout
-// 1000 ms, CORS "*". It listens on $PORT (default 3000) on 127.0.0.1.
+// 1000 ms, CORS "*". It listens on $PORT (default 3000) on 127.0.0.1, and
+// serves the socket.io client's browser files at /socket.io/socket.io.js and
+// the other standard paths. Its environment turns on optional parts (see
+// env.go): PARSER=msgpack speaks socket.io-msgpack-parser on /socket.io/.
 //
 //	go run ./conformance -integration nethttp
 package main
@@ -46,7 +49,11 @@ func main() {
 		CORS:              &engine.CORS{Origins: []string{"*"}},
 	}
 	eio := engine.NewServer(echo{}, eopts)
-	io := core.NewServer(&core.Options{Engine: eopts, ConnectTimeout: time.Second})
+	opts, err := optionsFromEnv(core.Options{Engine: eopts, ConnectTimeout: time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	io := core.NewServer(&opts)
 	setup(io)
 
 	stop, err := serve(*integration, addr, eio, io)

@@ -218,3 +218,33 @@ test('network cut and restored: reconnects by itself and recovers missed message
   await say(a, 'back');
   await sees(b, 'alice', 'back');
 });
+
+test('the msgpack bundle served by gosio talks to a msgpack server', T, async () => {
+  const base = servers.msgpack;
+  // The bundle as Node's serveClient sends it: ETag of the client version,
+  // 304 when the browser already has it.
+  const res = await fetch(`${base}/socket.io/socket.io.msgpack.min.js`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/javascript; charset=utf-8');
+  const etag = res.headers.get('etag');
+  assert.match(etag, /^"4\.8\.\d+"$/);
+  assert.match(await res.text(), /msgpack|notepack|Decoder/);
+  const again = await fetch(`${base}/socket.io/socket.io.msgpack.min.js`, { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+
+  const ctx = await context();
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => pageErrors.push(`msgpack: ${err.message}`));
+  const scripts = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/socket.io/socket.io.')) scripts.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
+  await page.goto(`${base}/msgpack.html`);
+  await page.waitForFunction(() => window.result, null, WAIT);
+  const result = await page.evaluate(() => window.result);
+  assert.deepEqual(scripts, ['200 /socket.io/socket.io.msgpack.min.js']);
+  assert.equal(result.error, undefined, result.error);
+  assert.equal(result.transport, 'websocket');
+  assert.deepEqual(result.echoed, ['text', 42, 2.5, null, '0102feff', true]);
+  assert.deepEqual(result.ask, { ok: true, reply: [42] });
+});

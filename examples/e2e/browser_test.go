@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/gosio/gosio/clientdist"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
 )
 
 // chromiumPath is Debian's Chromium, or $E2E_CHROMIUM.
@@ -33,22 +34,22 @@ func requireChromium(t *testing.T) {
 	t.Skip(msg + " — skipping (set CI=true to make this a failure)")
 }
 
-// pageFiles serves the chat page (www/) and the official browser bundle of
-// socket.io-client from node_modules, as an app would serve its assets.
+// pageFiles serves the pages of www/, as an app would serve its assets. The
+// socket.io-client bundles come from the gosio server itself
+// (Options.ServeClient), at /socket.io/socket.io.min.js and
+// /socket.io/socket.io.msgpack.min.js.
 func pageFiles() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir("www")))
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	bundle := filepath.Join("node_modules", "socket.io-client", "dist", "socket.io.min.js")
-	mux.HandleFunc("/vendor/socket.io.min.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, bundle)
-	})
 	return mux
 }
 
 // TestBrowser runs browser.test.mjs (headless Chromium with the browser
-// bundle) against every integration: TestBrowser/<integration>/<case>. Both
-// servers have connection state recovery on. "steady" keeps Node's
+// bundles the servers serve) against every integration:
+// TestBrowser/<integration>/<case>. The chat servers have connection state
+// recovery on; "msgpack" speaks the MessagePack parser, for the page that
+// loads socket.io.msgpack.min.js. "steady" keeps Node's
 // heartbeat, for the chat cases: a polling page on a loaded machine may take
 // longer than a second to answer a ping. "browser" pings often, for the
 // network-cut case, whose page reaches it through a TCP proxy that the case
@@ -67,11 +68,14 @@ func TestBrowser(t *testing.T) {
 					PingTimeout:  time.Second,
 				},
 				ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+				ServeClient:             clientdist.Bundle,
 			})
 			steady := startServer(t, "steady", in, a, core.Options{
 				ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+				ServeClient:             clientdist.Bundle,
 			})
-			js, _ := json.Marshal(map[string]string{"browser": fast.URL(), "steady": steady.URL()})
+			mp := startServer(t, "msgpack", in, a, core.Options{Parser: parser.MsgPack, ServeClient: clientdist.Bundle})
+			js, _ := json.Marshal(map[string]string{"browser": fast.URL(), "steady": steady.URL(), "msgpack": mp.URL()})
 			runNode(t, "browser.test.mjs", map[string]string{
 				"E2E_SERVERS":   string(js),
 				"E2E_TRANSPORT": "websocket", // for the Node control connection

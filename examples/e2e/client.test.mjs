@@ -4,6 +4,7 @@
 // every connection of a server.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import msgpackParser from 'socket.io-msgpack-parser';
 import {
   call,
   callAll,
@@ -450,4 +451,64 @@ test('connection state recovery: a disconnection longer than the window gives a 
   const me = await call(s, 'whoami');
   assert.equal(me.recovered, false);
   assert.deepEqual(me.rooms, [s.id], 'no rooms kept');
+});
+
+test('msgpack parser: binary both ways, acks, broadcasts and recovery', T, async () => {
+  // socket.io-msgpack-parser 3.0.2 against a server with parser.MsgPack:
+  // every packet is one binary message, binary values travel inline.
+  const opts = { parser: msgpackParser, reconnectionDelay: 2500, reconnectionDelayMax: 2500, randomizationFactor: 0 };
+  const auth = { token: 'abc', n: 1, list: [1.5, 'two', null, true], when: 'héllo ✓ 😀' };
+  const s = client('/', { ...opts, auth }, 'msgpack');
+  const echoed = once(s, 'auth');
+  await connected(s);
+  assert.deepEqual((await echoed)[0], auth, 'the CONNECT payload comes back');
+  await upgraded(s);
+  const me = await call(s, 'whoami');
+  assert.equal(me.id, s.id);
+  assert.equal(me.transport, finalTransport());
+
+  const args = ['s', 1, -2, 2.5, 2 ** 40, true, null, { a: [1, { b: Buffer.from([1, 2, 3]) }] }, [Buffer.from('xyz')], Buffer.alloc(0), {}];
+  assert.deepEqual(norm(await callAll(s, 'echo', ...args)), norm(args), 'echoed arguments');
+
+  const back = once(s, 'bin-back');
+  const payload = {
+    name: 'blobs',
+    blob: Buffer.from([0, 1, 2, 253, 254, 255]),
+    nested: { parts: [Buffer.from('part-0'), Buffer.alloc(1000, 7)], deep: { b: Buffer.alloc(0) } },
+  };
+  const res = await call(s, 'bin', payload);
+  assert.deepEqual(norm(res), norm({ reversed: Buffer.from([255, 254, 253, 2, 1, 0]), sizes: [6, 1000] }), 'typed ack');
+  // With recovery on, an emitted event carries its offset last.
+  assert.deepEqual(
+    norm((await back).slice(0, -1)),
+    norm([Buffer.from([9, 8, 7]), { x: Buffer.from('xx'), list: [Buffer.from([1]), 's', 1.5, { y: Buffer.from([2, 2]) }] }, 'text', 42, null, true, []]),
+    'bin-back arguments',
+  );
+
+  s.on('double', (n, cb) => cb(n * 2));
+  assert.deepEqual(await call(s, 'ask', { event: 'double', arg: 21, timeoutMs: 5000 }), { ok: true, reply: [42] }, 'server-side ack');
+
+  const other = client('/', { parser: msgpackParser }, 'msgpack');
+  await connected(other);
+  const room = uniq('mp');
+  await call(s, 'join', { rooms: [room] });
+  await call(other, 'join', { rooms: [room] });
+  const got = [once(s, 'b'), once(other, 'b')];
+  assert.equal(await call(other, 'bcast', { via: 'server', rooms: [room], event: 'b', arg: { bin: Buffer.from([7]) } }), true);
+  for (const p of got) assert.deepEqual(norm((await p).slice(0, 1)), norm([{ bin: Buffer.from([7]) }]), 'broadcast, encoded once');
+
+  // Recovery replays the missed broadcasts in the same format.
+  const stream = uniq('mpstream');
+  await call(s, 'join', { rooms: [stream] });
+  const nums = [];
+  s.on('n', (n) => nums.push(n));
+  const gone = once(s, 'disconnect', 10000);
+  const again = once(s, 'connect', 15000);
+  const end = once(s, 'stream-end', 20000);
+  s.emit('stream', { room: stream, n: 200, cutAt: 40, burst: 1, everyMs: 10 });
+  await gone;
+  await again;
+  assert.equal(s.recovered, true, 'recovered');
+  await end;
+  assert.ok(nums.length === 200 && nums.every((x, i) => x === i), `all 200 in order: ${sequenceReport(nums, 200)}`);
 });

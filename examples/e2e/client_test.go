@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
 )
 
 // transports are the client configurations of the matrix.
@@ -25,6 +26,8 @@ const maxBuffer = 100_000
 //	           same port
 //	recovery   connection state recovery, a 2-minute window
 //	short      connection state recovery, a 150 ms window
+//	msgpack    the MessagePack parser, connection state recovery, the
+//	           heartbeat of recovery
 //
 // A polling client cut off between two requests (no request in flight to
 // fail; or on fasthttp, which cannot tell that a request was aborted) is
@@ -46,6 +49,11 @@ func clientServers(t *testing.T, in integration, a *app) map[string]*testServer 
 		"short": startServer(t, "short", in, a, core.Options{
 			Engine:                  heartbeat(500*time.Millisecond, time.Second),
 			ConnectionStateRecovery: &core.ConnectionStateRecovery{MaxDisconnectionDuration: 150 * time.Millisecond},
+		}),
+		"msgpack": startServer(t, "msgpack", in, a, core.Options{
+			Engine:                  heartbeat(500*time.Millisecond, time.Second),
+			Parser:                  parser.MsgPack,
+			ConnectionStateRecovery: &core.ConnectionStateRecovery{},
 		}),
 	}
 }
