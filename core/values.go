@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 type valuesKey struct{}
@@ -68,10 +70,21 @@ func MustValue[T any](s *Socket, key any) T {
 	return v
 }
 
-// IsHandshake reports whether r opens a new Engine.IO session (it carries no
-// sid). App middleware in front of the socket endpoint can use it to
-// authenticate only the handshake and let the session's follow-up requests
-// through.
+// IsHandshake reports whether r may open a new Engine.IO session: it
+// carries no sid and does not ask for one of the client files
+// (Options.ServeClient, see IsClientFile). App middleware in front of the
+// socket endpoint can use it to authenticate only the handshake and let the
+// session's follow-up requests and the client files through. Any other
+// request counts as a handshake (fail closed): one without EIO, say, which
+// the engine refuses today, or takes as Engine.IO 3 where that is accepted.
 func IsHandshake(r *http.Request) bool {
-	return r.URL.Query().Get("sid") == ""
+	return r.URL.Query().Get("sid") == "" && !IsClientFile(r.URL.Path)
+}
+
+// IsClientFile reports whether a request path asks for one of the
+// socket.io client's browser files a server serves with Options.ServeClient
+// ("…/socket.io.min.js" and the others Node serves): its last element is
+// one of their names.
+func IsClientFile(path string) bool {
+	return slices.Contains(clientFileNames, path[strings.LastIndexByte(path, '/')+1:])
 }

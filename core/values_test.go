@@ -70,3 +70,24 @@ func TestFrameworkValuesReachHandlers(t *testing.T) {
 		}
 	}
 }
+
+func TestIsHandshake(t *testing.T) {
+	t.Parallel()
+	for url, want := range map[string]bool{
+		"/socket.io/?EIO=4&transport=polling":           true,
+		"/socket.io/?EIO=4&transport=websocket":         true,
+		"/socket.io/?EIO=4&transport=polling&sid=abc":   false,
+		"/socket.io/socket.io.min.js":                   false, // a client file
+		"/socket.io/socket.io.min.js?v=1":               false,
+		"/socket.io/?EIO=3&transport=polling&t=N1":      true,
+		"/socket.io/?transport=websocket&sid=abc&EIO=4": false,
+		"/socket.io/?transport=polling":                 true, // no EIO: fail closed
+		"/socket.io/socket.io.js.map":                   false,
+		"/socket.io/other.js":                           true,
+	} {
+		r, _ := http.NewRequest("GET", "http://h"+url, nil)
+		if got := core.IsHandshake(r); got != want {
+			t.Errorf("IsHandshake(%s) = %v, want %v", url, got, want)
+		}
+	}
+}

@@ -11,10 +11,11 @@ import (
 	"github.com/gosio/gosio/core/engine"
 )
 
-// IsHandshakeFastHTTP reports whether rc opens a new Engine.IO session (it
-// carries no sid): core.IsHandshake for fasthttp.
+// IsHandshakeFastHTTP reports whether rc may open a new Engine.IO session
+// (it carries no sid and asks for no client file): core.IsHandshake for
+// fasthttp.
 func IsHandshakeFastHTTP(rc *fasthttp.RequestCtx) bool {
-	return len(rc.QueryArgs().Peek("sid")) == 0
+	return len(rc.QueryArgs().Peek("sid")) == 0 && !core.IsClientFile(string(rc.Path()))
 }
 
 // UserValues copies the user values of rc, whatever the type of their keys:

@@ -2,7 +2,7 @@
 // history on join and connection state recovery, with the nickname taken
 // from the app's own session middleware through c.Set.
 //
-//	cd examples && npm ci --prefix chat-web && go run ./chat-gin
+//	cd examples && go run ./chat-gin
 //
 // then open http://127.0.0.1:8080 in two browsers.
 package main
@@ -29,10 +29,6 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
-	clientJS, err := chatweb.ClientJS()
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	// The socket handlers read the user that the session middleware stored
 	// with c.Set("user", …) at the handshake.
@@ -42,7 +38,6 @@ func main() {
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.GET("/", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", chatweb.Index) })
-	r.StaticFile("/socket.io.min.js", clientJS)
 	r.POST("/login", login)
 	r.POST("/logout", func(c *gin.Context) {
 		c.SetCookie(chatweb.CookieName, "", -1, "/", "", false, true)

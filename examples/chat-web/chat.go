@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosio/gosio/clientdist"
 	"github.com/gosio/gosio/core"
 	"github.com/gosio/gosio/middleware"
 )
@@ -61,6 +62,9 @@ func NewServer(user func(s *core.Socket) string) *core.Server {
 		// A user whose connection drops for less than two minutes gets back
 		// the same socket, rooms and the messages sent meanwhile.
 		ConnectionStateRecovery: &core.ConnectionStateRecovery{},
+		// The page loads the official client from the server itself, at
+		// /socket.io/socket.io.min.js, as from a Node server.
+		ServeClient: clientdist.Bundle,
 	})
 	io.Use(middleware.Logging(slog.Default())) // connects and disconnects with reasons
 	// Event middlewares go on the namespace: a socket that connection state
