@@ -17,6 +17,7 @@ import (
 
 	sioredis "github.com/gosio/gosio/cluster/redis"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
 )
 
 func TestMain(m *testing.M) {
@@ -139,6 +140,7 @@ type nodeConfig struct {
 	setup   func(io *core.Server)
 	onError func(s *core.Socket, err error) // core.Options.OnError
 	gopts   *sioredis.GoRedisOptions
+	parser  parser.Parser // core.Options.Parser
 	// dial, when set, opens the node's Redis connections; wrap, when set,
 	// wraps its HTTP listener (fault tests track connections with them).
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -157,7 +159,7 @@ func newNode(t testing.TB, addr string, cfg nodeConfig) *node {
 	} else {
 		factory = sioredis.Factory(client, cfg.opts)
 	}
-	io := core.NewServer(&core.Options{Adapter: factory, OnError: cfg.onError})
+	io := core.NewServer(&core.Options{Adapter: factory, OnError: cfg.onError, Parser: cfg.parser})
 	if cfg.setup != nil {
 		cfg.setup(io)
 	}
