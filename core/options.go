@@ -60,7 +60,9 @@ type Options struct {
 	// the in-memory adapter (with recovery when ConnectionStateRecovery is
 	// set).
 	Adapter AdapterFactory
-	// Parser is the packet codec. Default parser.JSON.
+	// Parser is the packet codec: parser.JSON (the default, socket.io-parser's
+	// format) or parser.MsgPack (socket.io-msgpack-parser's). Every client of
+	// the server must speak it.
 	Parser parser.Parser
 	// ConnectionStateRecovery, when set, lets a client that lost its
 	// connection come back with the same id, rooms and data, and receive

@@ -27,7 +27,10 @@
 //     putting the attachments back in place of the placeholders
 //     (unmarshal.go).
 //   - [Parser] is the extension point for other wire formats; [JSON] is the
-//     default one.
+//     default one. [MsgPack] is socket.io-msgpack-parser's format, one
+//     binary message per packet (msgpack*.go: a MessagePack codec of its
+//     own, writing what notepack.io writes, so that the root module needs
+//     no MessagePack dependency).
 //
 // Every function of the package is safe for concurrent use; a [Decoder]
 // belongs to one connection and is not.

@@ -108,8 +108,9 @@ func invalidf(format string, args ...any) error {
 // payload as JSON, with binary values as placeholders indexing Attachments.
 // Another format (MessagePack, say) converts to that shape in its decoder.
 type Parser interface {
-	// Encode encodes p for the wire: the text message first, then the
-	// binary attachments, each to be sent as its own binary message.
+	// Encode encodes p for the wire: the packet's message first (a text
+	// message, or a binary one for a BinaryParser such as MsgPack), then
+	// the binary attachments, each to be sent as its own binary message.
 	Encode(p *Packet) (text []byte, attachments [][]byte, err error)
 	// NewDecoder returns a decoder for one connection.
 	NewDecoder() PacketDecoder
