@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	sioredis "github.com/gosio/gosio/cluster/redis"
 	"github.com/gosio/gosio/core"
 	"github.com/gosio/gosio/core/parser"
 	"github.com/gosio/gosio/internal/siotest"
@@ -26,12 +27,18 @@ func TestClusterMsgPackParser(t *testing.T) {
 		}
 		nodes := []*node{newNode(t, r.Addr, cfg), newNode(t, r.Addr, cfg)}
 		var clients []*siotest.Client
+		var ids []string
 		for _, n := range nodes {
 			c := siotest.DialParser(t, n.URL, nil, parser.MsgPack)
-			c.MustConnect("/", nil)
+			ids = append(ids, c.MustConnect("/", nil))
 			clients = append(clients, c)
 		}
 		waitRoomChannel(t, nodes[0], cfg, "room", 2)
+		if cfg.sharded != nil && cfg.sharded.SubscriptionMode == sioredis.DynamicPrivate {
+			for _, id := range ids {
+				waitRoomChannel(t, nodes[0], cfg, id, 1)
+			}
+		}
 
 		want := []any{"hot", []byte{1, 2, 3}, map[string]any{"n": 1.5, "bin": []byte{}}}
 		for i, origin := range nodes {
