@@ -2,7 +2,7 @@
 // indicator, history on join and connection state recovery, with the
 // nickname taken from the app's own session middleware through c.Set.
 //
-//	cd examples && npm ci --prefix chat-web && go run ./chat-echov5
+//	cd examples && go run ./chat-echov5
 //
 // then open http://127.0.0.1:8080 in two browsers.
 package main
@@ -30,10 +30,6 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
-	clientJS, err := chatweb.ClientJS()
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	// The socket handlers read the user that the session middleware stored
 	// with c.Set("user", …) at the handshake (kept through Options.Keys).
@@ -43,7 +39,6 @@ func main() {
 	e.Pre(middleware.RemoveTrailingSlash()) // fine for /socket.io/: both forms are mounted
 	e.Use(middleware.Recover())
 	e.GET("/", func(c *echo.Context) error { return c.HTMLBlob(http.StatusOK, chatweb.Index) })
-	e.File("/socket.io.min.js", clientJS)
 	e.POST("/login", login)
 	e.POST("/logout", func(c *echo.Context) error {
 		c.SetCookie(&http.Cookie{Name: chatweb.CookieName, Path: "/", MaxAge: -1})

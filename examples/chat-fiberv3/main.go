@@ -3,7 +3,7 @@
 // recovery, with the nickname taken from the app's own session middleware
 // through c.Locals.
 //
-//	cd examples && npm ci --prefix chat-web && go run ./chat-fiberv3
+//	cd examples && go run ./chat-fiberv3
 //
 // then open http://127.0.0.1:8080 in two browsers.
 package main
@@ -29,10 +29,6 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
-	clientJS, err := chatweb.ClientJS()
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	// The socket handlers read the user that the session middleware stored
 	// with c.Locals("user", …) at the handshake.
@@ -49,7 +45,6 @@ func main() {
 		c.Type("html", "utf-8")
 		return c.Send(chatweb.Index)
 	})
-	app.Get("/socket.io.min.js", func(c fiber.Ctx) error { return c.SendFile(clientJS) })
 	app.Post("/login", login)
 	app.Post("/logout", func(c fiber.Ctx) error {
 		c.ClearCookie(chatweb.CookieName)
