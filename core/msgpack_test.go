@@ -74,6 +74,10 @@ func TestMsgPackParser(t *testing.T) {
 
 	c2 := siotest.DialParser(t, url, nil, parser.MsgPack)
 	c2.MustConnect("/", nil)
+	// The CONNECT answer goes out before the connection handler joins
+	// "room": a round trip through c2's handlers makes sure it did.
+	c2.Emit("/", 1, "echo")
+	c2.ExpectAck(1)
 	c.Emit("/", -1, "broadcast")
 	for _, cl := range []*siotest.Client{c, c2} {
 		ev := cl.ExpectEvent()

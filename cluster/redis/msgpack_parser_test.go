@@ -23,7 +23,10 @@ func TestClusterMsgPackParser(t *testing.T) {
 		r := startRedis(t)
 		cfg.parser = parser.MsgPack
 		cfg.setup = func(io *core.Server) {
-			io.OnConnection(func(s *core.Socket) { s.Join("room") })
+			// Joined in a connect middleware, before the CONNECT answer:
+			// a connection handler runs after it, and could join after the
+			// first broadcast.
+			io.Use(core.ConnectFunc(func(s *core.Socket) error { s.Join("room"); return nil }))
 		}
 		nodes := []*node{newNode(t, r.Addr, cfg), newNode(t, r.Addr, cfg)}
 		var clients []*siotest.Client
