@@ -44,13 +44,19 @@ func (tc *testCluster) all() []*sioClient {
 func (tc *testCluster) setupNode(i int) func(io *core.Server) {
 	name := fmt.Sprintf("node%d", i)
 	return func(io *core.Server) {
-		io.OnConnection(func(s *core.Socket) {
+		// Rooms and data are set in a connect middleware, before the
+		// CONNECT answer: a connection handler runs after it, so a test
+		// could broadcast before the join.
+		io.Use(core.ConnectFunc(func(s *core.Socket) error {
 			var auth struct {
 				Rooms []string `json:"rooms"`
 			}
 			_ = json.Unmarshal(s.Handshake().Auth, &auth)
 			s.Join(auth.Rooms...)
 			s.SetData(map[string]any{"node": name})
+			return nil
+		}))
+		io.OnConnection(func(s *core.Socket) {
 			s.On("relay", func(s *core.Socket, e *core.Event) error {
 				args, err := e.Values()
 				if err != nil {

@@ -23,7 +23,9 @@ func testClusterOutgoingListeners(t *testing.T, cfg nodeConfig) {
 	calls := make(chan call, 16)
 	sender := newNode(t, r.Addr, cfg)
 	cfg.setup = func(io *core.Server) {
-		io.OnConnection(func(s *core.Socket) {
+		// Registered before the CONNECT answer, so that the first
+		// broadcast cannot come before the listener.
+		io.Use(core.ConnectFunc(func(s *core.Socket) error {
 			s.OnAnyOutgoing(func(_ *core.Socket, event string, args []any) {
 				b, err := json.Marshal(args)
 				if err != nil {
@@ -31,7 +33,8 @@ func testClusterOutgoingListeners(t *testing.T, cfg nodeConfig) {
 				}
 				calls <- call{event, string(b)}
 			})
-		})
+			return nil
+		}))
 	}
 	receiver := newNode(t, r.Addr, cfg)
 	c := dial(t, receiver.URL, "/", nil)
