@@ -75,9 +75,11 @@ type Subscription interface {
 	// sharded) and returns nil once Redis has confirmed them: a message
 	// published on them after Add returns, from any connection, reaches
 	// the listener. It returns an error when the connection fails, or ctx
-	// is done, before Redis confirms; the channels stay in the
-	// subscription all the same and are subscribed with the others when
-	// the connection is back (Remove gives them up).
+	// is done, before Redis confirms, or when a Redis Cluster master
+	// answers that the channels' hash slot is elsewhere; the channels stay
+	// in the subscription all the same and are subscribed with the others
+	// when the connection is back, or on the slot's master (Remove gives
+	// them up).
 	Add(ctx context.Context, channels ...string) error
 	// Remove unsubscribes channels added before. It returns once the
 	// unsubscribe is sent, after what earlier calls sent (or once a

@@ -59,6 +59,8 @@ func (o GoRedisOptions) withDefaults() GoRedisOptions {
 // command of their own. When a hash slot moves to another master
 // (resharding, failover), Redis unsubscribes its shard channels; they are
 // then subscribed on the new master, with Down and Up reported around it.
+// A MOVED answer to a subscription (the client's slot map was out of
+// date) is not a Down: the channels are subscribed on the slot's master.
 // Subscriber counts on a cluster are summed over every node, as Node's
 // adapter does.
 func NewGoRedis(rdb redis.UniversalClient, opts *GoRedisOptions) Client {
@@ -171,12 +173,12 @@ type subConn struct {
 	ps       *redis.PubSub
 	channels map[string]struct{}
 	patterns map[string]struct{}
-	leaving  map[string]int        // cluster: our SUNSUBSCRIBEs whose answer is not read yet (until resync)
-	lost     map[int]struct{}      // slots Redis unsubscribed, not yet followed
-	acks     map[string]chan error // under smu: the Adds waiting for a pong, by token
-	expect   int                   // confirmations to wait for before counting as ready
-	isReady  bool                  // under smu
-	isDown   bool                  // under lmu
+	leaving  map[string]int    // cluster: our SUNSUBSCRIBEs whose answer is not read yet (until resync)
+	lost     map[int]struct{}  // slots Redis unsubscribed, not yet followed
+	acks     map[string]waiter // under smu: the Adds waiting for a pong, by token
+	expect   int               // confirmations to wait for before counting as ready
+	isReady  bool              // under smu
+	isDown   bool              // under lmu
 	stop     chan struct{}
 }
 
@@ -236,7 +238,7 @@ func (s *goSub) start(key string, node *redis.Client, channels, patterns []strin
 		patterns: make(map[string]struct{}),
 		leaving:  make(map[string]int),
 		lost:     make(map[int]struct{}),
-		acks:     make(map[string]chan error),
+		acks:     make(map[string]waiter),
 		stop:     make(chan struct{}),
 		isReady:  !initial,
 	}
@@ -350,10 +352,16 @@ func (s *goSub) Ready() <-chan struct{} { return s.ready }
 func (s *goSub) confirmed(c *subConn) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
+	s.uncount(c, 1)
+}
+
+// uncount takes n off the confirmations c waits for before it counts as
+// ready; s.smu is held.
+func (s *goSub) uncount(c *subConn, n int) {
 	if c.isReady {
 		return
 	}
-	c.expect--
+	c.expect -= n
 	if c.expect > 0 {
 		return
 	}
@@ -408,32 +416,34 @@ func (s *goSub) run(c *subConn) {
 					// Redis unsubscribed us: the channel's slot left this
 					// node (resharding, failover). The connection is fine,
 					// so nothing else would subscribe again. Follow the
-					// slot to its new master once the client knows it; the
-					// slot's other channels, unsubscribed in the same
-					// breath, go along.
+					// slot to its new master; the slot's other channels,
+					// unsubscribed in the same breath, go along.
 					s.slotDown(c, slot, fmt.Errorf("sioredis: the hash slot of shard channel %s moved", m.Channel))
-					s.g.cluster.ReloadState(context.Background())
-					if !wait(c, backoff) {
-						return
-					}
-					backoff = min(backoff*2, o.MaxRetryBackoff)
-					settled, alive := s.follow(c, slot)
-					if settled {
-						s.slotUp(slot)
-					}
-					if !alive {
-						s.forget(c)
+					pinged = false
+					if !s.chase(c, slot, false) {
 						return
 					}
 					continue
 				}
 			}
+		} else if slot, ok := movedSlot(err); ok && s.perNode() {
+			// An SSUBSCRIBE reached a master that does not own the slot:
+			// the client's slot map was out of date. An answer to a
+			// command, not a failure: the connection and its other
+			// channels are fine. Follow the slot, unless its channels
+			// have gone elsewhere meanwhile.
+			s.failSlotAcks(c, slot, fmt.Errorf("%w: %w", errSlotMoved, err))
+			pinged = false
+			if s.refused(c, slot, err) && !s.chase(c, slot, true) {
+				return
+			}
+			continue
 		} else if s.perNode() {
-			// On a cluster every failure reopens the connection: after an
-			// error reply (MOVED: the node no longer owns a slot;
-			// CLUSTERDOWN; CROSSSLOT: go-redis resubscribed the channels
-			// of several slots at once after reconnecting), and after a
-			// lost connection, whose node may be gone for good (failover).
+			// On a cluster every other failure reopens the connection:
+			// after an error reply (CLUSTERDOWN; CROSSSLOT: go-redis
+			// resubscribed the channels of several slots at once after
+			// reconnecting), and after a lost connection, whose node may
+			// be gone for good (failover).
 			reopen = true
 		}
 		if err != nil {
@@ -458,8 +468,8 @@ func (s *goSub) run(c *subConn) {
 			s.failAcks(c, fmt.Errorf("%w: %w", errConnLost, err))
 			s.setDown(c, err)
 			if reopen {
-				// Asynchronous; the backoff gives it time. A connection
-				// opened on a stale owner gets MOVED and comes back here.
+				// Asynchronous; the backoff gives it time. A slot whose
+				// owner is stale in the map gets MOVED, and is followed.
 				s.g.cluster.ReloadState(context.Background())
 			}
 			if !wait(c, backoff) {
@@ -604,7 +614,7 @@ func (s *goSub) Add(ctx context.Context, channels ...string) error {
 		err := s.add(ctx, key, nodes[key], chans, false)
 		if err == nil {
 			var a ack
-			if a, err = s.barrier(ctx, s.conns[key]); err == nil {
+			if a, err = s.barrier(ctx, s.conns[key], chans); err == nil {
 				acks = append(acks, a)
 			}
 		}

@@ -27,16 +27,24 @@ var (
 	errConnLost     = errors.New("sioredis: the subscription connection failed before Redis confirmed the channels")
 	errConnReplaced = errors.New("sioredis: the subscription connection was replaced before Redis confirmed the channels")
 	errConnDropped  = errors.New("sioredis: the channels were removed before Redis confirmed them")
+	errSlotMoved    = errors.New("sioredis: the channels' hash slot is on another master, where they are subscribed next")
 )
 
 // ack is an Add waiting for the pong of one connection: done gets one
 // value, nil for the pong or why it will not come.
 type ack struct{ done chan error }
 
+// waiter is an ack as its connection holds it, with the hash slots of the
+// channels it waits for (on a cluster).
+type waiter struct {
+	done  chan error
+	slots map[int]struct{}
+}
+
 // barrier sends a ping with a new token on c after the commands written so
-// far and returns what to wait on; s.smu is held, so the pong cannot be
-// read before the token is registered.
-func (s *goSub) barrier(ctx context.Context, c *subConn) (ack, error) {
+// far, which subscribed channels, and returns what to wait on; s.smu is
+// held, so the pong cannot be read before the token is registered.
+func (s *goSub) barrier(ctx context.Context, c *subConn, channels []string) (ack, error) {
 	s.lastAck++
 	token := ackPrefix + strconv.FormatUint(s.lastAck, 10)
 	a := ack{done: make(chan error, 1)}
@@ -46,7 +54,14 @@ func (s *goSub) barrier(ctx context.Context, c *subConn) (ack, error) {
 		s.failAcksLocked(c, fmt.Errorf("%w: %w", errConnLost, err))
 		return ack{}, err
 	}
-	c.acks[token] = a.done
+	w := waiter{done: a.done}
+	if s.perNode() {
+		w.slots = make(map[int]struct{})
+		for _, ch := range channels {
+			w.slots[hashSlot(ch)] = struct{}{}
+		}
+	}
+	c.acks[token] = w
 	return a, nil
 }
 
@@ -54,9 +69,9 @@ func (s *goSub) barrier(ctx context.Context, c *subConn) (ack, error) {
 func (s *goSub) acked(c *subConn, payload string) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
-	if done, ok := c.acks[payload]; ok {
+	if w, ok := c.acks[payload]; ok {
 		delete(c.acks, payload)
-		done <- nil
+		w.done <- nil
 	}
 }
 
@@ -69,9 +84,23 @@ func (s *goSub) failAcks(c *subConn, err error) {
 
 // failAcksLocked is failAcks with s.smu held.
 func (s *goSub) failAcksLocked(c *subConn, err error) {
-	for token, done := range c.acks {
+	for token, w := range c.acks {
 		delete(c.acks, token)
-		done <- err
+		w.done <- err
+	}
+}
+
+// failSlotAcks tells the Adds waiting on c for channels of slot that err
+// stops them: Redis refused those channels (MOVED), and will not confirm
+// them on c. The others' pongs still come.
+func (s *goSub) failSlotAcks(c *subConn, slot int, err error) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for token, w := range c.acks {
+		if _, ok := w.slots[slot]; ok {
+			delete(c.acks, token)
+			w.done <- err
+		}
 	}
 }
 

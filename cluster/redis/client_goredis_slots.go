@@ -7,8 +7,11 @@ package sioredis
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // bySlot splits channels by hash slot.
@@ -49,42 +52,139 @@ func (s *goSub) moved(c *subConn, channel string) (int, bool) {
 	return slot, true
 }
 
-// follow subscribes the channels of slot that Redis unsubscribed from c on
-// the slot's current master (c again if the client's slot map still says
-// so: that SSUBSCRIBE then gets MOVED and c is reopened). It reports
+// chase follows slot, whose channels c's node has given up, to the slot's
+// current master: after a "sunsubscribe" from Redis, or, when refused, a
+// MOVED answer to their SSUBSCRIBE. It reports false when c is closed. It
+// does not read c's connection meanwhile: what arrives waits in the
+// socket.
+//
+// The client's slot map may still give c's node: go-redis reloads it in
+// the background, at most once every 200 ms, so a reload asked for right
+// after another one (two moves in a row) is dropped. While it does, chase
+// asks for a reload again every MinRetryBackoff, for at most
+// MaxRetryBackoff, and only then subscribes on c's node again, which
+// confirms the channels if the slot has come back, or answers MOVED.
+func (s *goSub) chase(c *subConn, slot int, refused bool) bool {
+	o := s.g.opts
+	deadline := time.Now().Add(o.MaxRetryBackoff)
+	for {
+		s.g.cluster.ReloadState(context.Background())
+		if !wait(c, o.MinRetryBackoff) {
+			return false
+		}
+		settled, alive, stale := s.follow(c, slot, refused, time.Now().Before(deadline))
+		if stale {
+			continue
+		}
+		if settled {
+			s.slotUp(slot)
+		}
+		if !alive {
+			s.forget(c)
+		}
+		return alive
+	}
+}
+
+// follow subscribes the channels of slot that c's node has given up on
+// the slot's current master, as the client's slot map says; with
+// avoidSelf, it reports stale instead, and leaves everything as it is,
+// while the map still says c's node. Refused channels (MOVED) were never
+// confirmed on c: while c is not ready, it waits for them no more, and the
+// subscription is ready once the new master confirms them. It reports
 // whether nothing is left to subscribe in the slot, and whether c is still
 // open (it is closed when it holds nothing any more).
-func (s *goSub) follow(c *subConn, slot int) (settled, alive bool) {
+func (s *goSub) follow(c *subConn, slot int, refused, avoidSelf bool) (settled, alive, stale bool) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if s.closed || s.conns[c.key] != c {
-		return true, false
+		return true, false, false
 	}
-	delete(c.lost, slot)
 	var chans []string
 	for ch := range c.channels {
 		if hashSlot(ch) == slot {
 			chans = append(chans, ch)
-			delete(c.channels, ch)
 		}
 	}
 	if len(chans) == 0 {
-		return true, true
+		delete(c.lost, slot)
+		return true, true, false
 	}
 	groups, nodes := s.owners(chans, c.key)
+	if _, self := groups[c.key]; self && avoidSelf {
+		return false, true, true
+	}
+	delete(c.lost, slot)
+	for _, ch := range chans {
+		delete(c.channels, ch)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	initial := refused && !c.isReady
 	for key, group := range groups {
 		if key == c.key {
 			nodes[key] = c.node
+			_ = s.add(ctx, key, nodes[key], group, false)
+			continue
 		}
-		_ = s.add(ctx, key, nodes[key], group, false)
+		_ = s.add(ctx, key, nodes[key], group, initial)
+		if refused {
+			s.uncount(c, len(group))
+		}
 	}
 	if len(c.channels) == 0 && len(c.patterns) == 0 {
 		s.drop(c)
-		return false, false
+		return false, false, false
 	}
-	return false, true
+	return false, true, false
+}
+
+// movedSlot reports the hash slot of a MOVED error reply ("MOVED <slot>
+// <address>").
+func movedSlot(err error) (int, bool) {
+	if _, ok := redis.IsMovedError(err); !ok {
+		return 0, false
+	}
+	f := strings.Fields(err.Error())
+	if len(f) != 3 {
+		return 0, false
+	}
+	slot, perr := strconv.Atoi(f[1])
+	return slot, perr == nil && slot >= 0 && slot < 16384
+}
+
+// refused reports whether c still holds channels of slot, which its node
+// refused with MOVED: they are to be followed. A MOVED is never a Down of
+// its own: the channels it refuses were not subscribed on c, and Redis is
+// up. The slot counts as down only while the subscription already is (c
+// lost its connection, or the slot is moving), so that Up still waits for
+// its channels. A MOVED for channels that have gone elsewhere meanwhile
+// (the answer to an SSUBSCRIBE sent on a stale map, read after the slot
+// was followed) is ignored.
+func (s *goSub) refused(c *subConn, slot int, err error) bool {
+	s.smu.Lock()
+	held := !s.closed && s.conns[c.key] == c && s.holdsSlot(c, slot)
+	s.smu.Unlock()
+	if !held {
+		return false
+	}
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if _, ok := s.moving[slot]; !ok && s.down > 0 && !stopped(c) {
+		s.moving[slot] = struct{}{}
+		s.downLocked(err) // not the first: no Down
+	}
+	return true
+}
+
+// holdsSlot reports whether c holds a channel of slot; s.smu is held.
+func (s *goSub) holdsSlot(c *subConn, slot int) bool {
+	for ch := range c.channels {
+		if hashSlot(ch) == slot {
+			return true
+		}
+	}
+	return false
 }
 
 // slotDown counts a hash slot whose channels Redis unsubscribed as down
@@ -140,10 +240,8 @@ func (s *goSub) settle(removed []string) {
 // is held.
 func (s *goSub) wantsSlot(slot int) bool {
 	for _, c := range s.conns {
-		for ch := range c.channels {
-			if hashSlot(ch) == slot {
-				return true
-			}
+		if s.holdsSlot(c, slot) {
+			return true
 		}
 	}
 	return false
