@@ -1,6 +1,7 @@
 package sioredis_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -537,7 +539,9 @@ func TestRedisClusterShardedConnectionsPerMaster(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	wc := sioredis.NewGoRedis(rdb, nil)
 	io, _ := newClusterModeNode(t, addrs, nodeConfig{sharded: &sioredis.ShardedOptions{}})
-	time.Sleep(200 * time.Millisecond)
+	// Counting the server's subscribers opens this test's own connection
+	// to every master, which are then counted before as after.
+	waitSubscribed(t, wc, 1, 10*time.Second, "socket.io#/#")
 	before := connectedClients(t, addrs)
 	adp := io.Of("/").Adapter()
 	const rooms = 300
@@ -671,12 +675,31 @@ func TestRedisClusterShardRemoveDuringFailure(t *testing.T) {
 	if err := m.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the connection's goroutine got the error and waits
+	// The connection's goroutine got the error, and waits for the lock to
+	// fail the Adds waiting on the connection.
+	waitFor(t, 10*time.Second, "the connection's goroutine blocked on the lock", func() bool {
+		return goroutineIn("(*goSub).failAcks")
+	})
 	sioredis.DropHeld(sub, "{a}x")
 	unlock()
-	time.Sleep(500 * time.Millisecond)
+	waitFor(t, 10*time.Second, "the connection's goroutine gone", func() bool {
+		return !goroutineIn("(*goSub).run")
+	})
 	if d := sioredis.SubDown(sub); d != 0 {
 		t.Errorf("no connection left, but %d counted down (Down %d, Up %d)", d, downs.Load(), ups.Load())
+	}
+}
+
+// goroutineIn reports whether a goroutine of the process is in the
+// function of package sioredis named fn (as "(*goSub).run"), by its stack.
+func goroutineIn(fn string) bool {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Contains(buf[:n], []byte("/cluster/redis."+fn+"("))
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }
 
@@ -775,7 +798,7 @@ func shardedPair(t *testing.T, addrs, rooms []string) (ios [2]*core.Server, clie
 func waitSubscribed(t *testing.T, wc sioredis.Client, n int, d time.Duration, channels ...string) {
 	t.Helper()
 	for _, ch := range channels {
-		waitFor(t, d, "both servers subscribed to "+ch, func() bool {
+		waitFor(t, d, fmt.Sprintf("%d servers subscribed to %s", n, ch), func() bool {
 			got, err := wc.ShardNumSub(context.Background(), ch)
 			return err == nil && got == n
 		})
