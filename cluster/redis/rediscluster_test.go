@@ -229,13 +229,15 @@ func newClusterModeNode(t *testing.T, addrs []string, cfg nodeConfig) (*core.Ser
 		factory = sioredis.Factory(client, cfg.opts)
 	}
 	io := core.NewServer(&core.Options{Adapter: factory})
-	io.OnConnection(func(s *core.Socket) {
+	// Joined before the CONNECT answer, as in the test cluster's setupNode.
+	io.Use(core.ConnectFunc(func(s *core.Socket) error {
 		var auth struct {
 			Rooms []string `json:"rooms"`
 		}
 		_ = json.Unmarshal(s.Handshake().Auth, &auth)
 		s.Join(auth.Rooms...)
-	})
+		return nil
+	}))
 	hs := httptest.NewServer(io)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
