@@ -58,6 +58,10 @@ func TestHandshakeNotEchoedToOthers(t *testing.T) {
 	if err := watch.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
 		t.Fatal(err)
 	}
+	// The observer is in the namespace before the client comes, or it
+	// could miss the client's "joined".
+	for f := recvFrame(t, frames); !strings.HasPrefix(f, "40"); f = recvFrame(t, frames) {
+	}
 
 	secrets := []string{"COOKIE-SECRET", "BEARER-SECRET", "QUERY-SECRET", "AUTH-SECRET", "HEADER-SECRET"}
 	hdr := http.Header{
