@@ -53,16 +53,15 @@ func eventName(p *parser.Packet) string {
 	return ""
 }
 
-// Broadcasted reports a broadcast the adapter delivered to n local sockets,
-// with the context of the call that made it (BroadcastOptions.Context;
-// adapter.Memory calls it when its namespace view has it).
-func (v nsView) Broadcasted(ctx context.Context, p *adapter.EncodedPacket, n int) {
-	h := v.n.srv.opts.Hooks.OnEventOut
+// sent reports to the OnEventOut hook a packet delivered to n local
+// sockets, with the context of the call that made it (nil for none).
+func (n *Namespace) sent(ctx context.Context, p *adapter.EncodedPacket, targets int) {
+	h := n.srv.opts.Hooks.OnEventOut
 	if h == nil || p.Packet.Type != parser.Event {
 		return
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	h(ctx, v.n.name, eventName(p.Packet), encodedSize(p.Text, p.Attachments), n)
+	h(ctx, n.name, eventName(p.Packet), encodedSize(p.Text, p.Attachments), targets)
 }

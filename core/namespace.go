@@ -86,6 +86,35 @@ func (v nsView) Socket(id string) (adapter.Socket, bool) {
 }
 func (v nsView) Parser() parser.Parser { return v.n.srv.opts.Parser }
 func (v nsView) NextAckID() uint64     { return v.n.nextAckID() }
+
+// Deliver hands p to the connected sockets among ids, looked up under one
+// read lock and sent outside it, then reports the send to the hooks.
+func (v nsView) Deliver(ctx context.Context, ids []adapter.SocketID, p *adapter.EncodedPacket, flags adapter.BroadcastFlags, ack adapter.AckFunc) int {
+	sp := sockSlices.Get().(*[]*Socket)
+	socks := (*sp)[:0]
+	v.n.mu.RLock()
+	for _, id := range ids {
+		if s, ok := v.n.sockets[id]; ok {
+			socks = append(socks, s)
+		}
+	}
+	v.n.mu.RUnlock()
+	n := 0
+	for _, s := range socks {
+		if s.deliver(p, flags, ack) == nil {
+			n++
+		}
+	}
+	clear(socks)
+	*sp = socks[:0]
+	sockSlices.Put(sp)
+	v.n.sent(ctx, p, n)
+	return n
+}
+
+// sockSlices recycles Deliver's lists of target sockets.
+var sockSlices = sync.Pool{New: func() any { return new([]*Socket) }}
+
 func (v nsView) OnServerSideEmit(event string, args []any, ack func(args ...any)) {
 	v.n.mu.RLock()
 	h := v.n.serverSide[event]

@@ -403,14 +403,8 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 		}
 		return s.client.write(text, att, volatile)
 	}
-	var err error
-	if se, ok := s.nsp.adp.(adapter.SocketEmitter); ok {
-		// With recovery on, the event gets an offset and is kept.
-		err = se.EmitToSocket(s.id, p, adapter.BroadcastFlags{Volatile: volatile}, send)
-	} else {
-		err = send(p)
-	}
-	if err != nil {
+	// With recovery on, the adapter gives the event its offset and keeps it.
+	if err := s.nsp.adp.EmitToSocket(s.id, p, adapter.BroadcastFlags{Volatile: volatile}, send); err != nil {
 		if ack != nil {
 			s.takeAck(p.ID)
 		}
@@ -556,10 +550,10 @@ func (s *Socket) onAck(p *parser.Packet) {
 	}
 }
 
-// Deliver queues a packet encoded for a broadcast (adapter.Socket): every
-// broadcast delivered to this socket comes here, from this server or another,
-// and so reaches the outgoing listeners (OnAnyOutgoing).
-func (s *Socket) Deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags, ack adapter.AckFunc) error {
+// deliver queues a packet encoded for a broadcast (adapter.Namespace's
+// Deliver): every broadcast delivered to this socket comes here, from this
+// server or another, and so reaches the outgoing listeners (OnAnyOutgoing).
+func (s *Socket) deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags, ack adapter.AckFunc) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
@@ -574,11 +568,6 @@ func (s *Socket) Deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags,
 		s.takeAck(p.Packet.ID)
 	}
 	return err
-}
-
-// Info describes the socket for FetchSockets (adapter.Socket).
-func (s *Socket) Info() adapter.SocketInfo {
-	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}
 }
 
 // Disconnect disconnects the socket from its namespace: the client gets a

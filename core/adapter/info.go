@@ -133,7 +133,9 @@ func (h *Handshake) UnmarshalJSON(b []byte) error {
 // SocketInfo describes a socket for FetchSockets. For a local socket Data is
 // the socket's own data value; for a socket of another server it is the raw
 // JSON that server sent (json.RawMessage), or a generic value decoded from
-// MessagePack.
+// MessagePack. A SocketInfo is a snapshot, owned by whoever got it; its
+// Handshake and a local socket's Data are shared with the socket, to read
+// only.
 type SocketInfo struct {
 	ID        SocketID   `json:"id"`
 	Handshake *Handshake `json:"handshake"`
@@ -143,8 +145,15 @@ type SocketInfo struct {
 	Local bool `json:"-"`
 }
 
+// localInfo describes the local socket s.
+func localInfo(s Socket) SocketInfo {
+	return SocketInfo{ID: s.ID(), Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data(), Local: true}
+}
+
 // Session is the state kept for a socket that went away unexpectedly, so that
-// a client reconnecting within the recovery window gets it back.
+// a client reconnecting within the recovery window gets it back. It is
+// handed over whole: PersistSession's caller lets go of it, and
+// RestoreSession's fn gets a Session of its own.
 type Session struct {
 	// SID is the socket's public id, PID its private id (the client's proof).
 	SID, PID string

@@ -12,8 +12,9 @@ import (
 // reach only its sockets. It is the default, and the base that cluster
 // adapters embed, overriding the operations that cross servers.
 //
-// All methods are safe for concurrent use. Sockets are called back outside
-// the adapter's lock.
+// All methods are safe for concurrent use. The namespace is called back
+// outside the lock of the rooms: its sockets may join and leave rooms from
+// the outgoing listeners that [Namespace.Deliver] runs.
 type Memory struct {
 	nsp Namespace
 
@@ -147,6 +148,16 @@ func (m *Memory) Sockets(opts BroadcastOptions) []SocketID {
 // apply calls fn, outside the lock, for each local socket matching opts,
 // once each.
 func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
+	bp := m.snapshot(opts)
+	for _, id := range *bp {
+		fn(id)
+	}
+	release(bp)
+}
+
+// snapshot returns the ids of the local sockets matching opts, once each,
+// in a recycled slice to hand back with release.
+func (m *Memory) snapshot(opts BroadcastOptions) *[]SocketID {
 	bp := idSlices.Get().(*[]SocketID)
 	ids := (*bp)[:0]
 	m.mu.RLock()
@@ -179,15 +190,18 @@ func (m *Memory) apply(opts BroadcastOptions, fn func(id SocketID)) {
 		}
 	}
 	m.mu.RUnlock()
-	for _, id := range ids {
-		fn(id)
-	}
-	clear(ids)
-	*bp = ids[:0]
+	*bp = ids
+	return bp
+}
+
+// release hands a snapshot back for reuse.
+func release(bp *[]SocketID) {
+	clear(*bp)
+	*bp = (*bp)[:0]
 	idSlices.Put(bp)
 }
 
-// idSlices recycles apply's snapshots of socket ids: a broadcast to every
+// idSlices recycles the snapshots of socket ids: a broadcast to every
 // socket otherwise allocates one the size of the namespace.
 var idSlices = sync.Pool{New: func() any { return new([]SocketID) }}
 
@@ -206,12 +220,12 @@ func (m *Memory) exceptSet(except []Room) map[SocketID]struct{} {
 }
 
 // Broadcast encodes p once and delivers it to every local socket matching
-// opts. With recovery on, an event without ack id that is not volatile gets
-// its offset as last argument and is kept for reconnecting sockets.
+// opts, in one [Namespace.Deliver]. With recovery on, a [Recordable] packet
+// gets its offset as last argument and is kept for reconnecting sockets.
 func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 	m.bmu.RLock()
 	defer m.bmu.RUnlock()
-	if m.rec != nil && recordable(p, opts.Flags) {
+	if m.rec != nil && Recordable(p, opts.Flags) {
 		m.order.Lock()
 		defer m.order.Unlock()
 		p = m.rec.record(p, opts)
@@ -220,27 +234,26 @@ func (m *Memory) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	m.apply(opts, func(id SocketID) {
-		if s, ok := m.nsp.Socket(id); ok && s.Deliver(enc, opts.Flags, nil) == nil {
-			n++
-		}
-	})
-	if o, ok := m.nsp.(broadcastObserver); ok {
-		o.Broadcasted(opts.Context, enc, n)
-	}
+	m.deliver(enc, opts, nil)
 	return nil
 }
 
+// deliver hands enc to the local sockets matching opts, in one
+// Namespace.Deliver, and returns how many took it.
+func (m *Memory) deliver(enc *EncodedPacket, opts BroadcastOptions, ack AckFunc) int {
+	bp := m.snapshot(opts)
+	n := m.nsp.Deliver(opts.Context, *bp, enc, opts.Flags, ack)
+	release(bp)
+	return n
+}
+
 // EmitToSocket sends p, an event emitted to the local socket id alone,
-// through deliver. With recovery on, a recordable packet (no ack id, not
-// volatile) first gets its offset and is kept like a broadcast to the
-// socket's own room, in offset order with the broadcasts, so that the
-// client can report it and get it again after a reconnection (Node sends
-// such emits through its adapter for the same reason). deliver's error is
-// returned.
+// through deliver. With recovery on, a [Recordable] packet first gets its
+// offset and is kept like a broadcast to the socket's own room, in offset
+// order with the broadcasts, so that the client can report it and get it
+// again after a reconnection. deliver's error is returned.
 func (m *Memory) EmitToSocket(id SocketID, p *parser.Packet, flags BroadcastFlags, deliver func(*parser.Packet) error) error {
-	if m.rec == nil || !recordable(p, flags) {
+	if m.rec == nil || !Recordable(p, flags) {
 		return deliver(p)
 	}
 	m.bmu.RLock()
@@ -250,16 +263,10 @@ func (m *Memory) EmitToSocket(id SocketID, p *parser.Packet, flags BroadcastFlag
 	return deliver(m.rec.record(p, BroadcastOptions{Rooms: []Room{id}, Flags: flags}))
 }
 
-// broadcastObserver is what a Namespace may implement to learn of each
-// broadcast delivered locally (for metrics and tracing), with its
-// BroadcastOptions.Context.
-type broadcastObserver interface {
-	Broadcasted(ctx context.Context, p *EncodedPacket, n int)
-}
-
 // BroadcastWithAck gives p a fresh ack id, encodes it once and delivers it to
-// every local socket matching opts; each client's reply reaches ack. It
-// calls clientCount with the number of sockets it reached.
+// every local socket matching opts, in one [Namespace.Deliver]; each
+// client's reply reaches ack. It calls clientCount with the number of
+// sockets it reached.
 func (m *Memory) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, clientCount func(int), ack AckFunc) error {
 	m.bmu.RLock()
 	defer m.bmu.RUnlock()
@@ -269,18 +276,7 @@ func (m *Memory) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, clien
 	if err != nil {
 		return err
 	}
-	n := 0
-	m.apply(opts, func(id SocketID) {
-		if s, ok := m.nsp.Socket(id); ok {
-			if s.Deliver(enc, opts.Flags, ack) == nil {
-				n++
-			}
-		}
-	})
-	if o, ok := m.nsp.(broadcastObserver); ok {
-		o.Broadcasted(opts.Context, enc, n)
-	}
-	clientCount(n)
+	clientCount(m.deliver(enc, opts, ack))
 	return nil
 }
 
@@ -301,9 +297,7 @@ func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]Socke
 	var out []SocketInfo
 	m.apply(opts, func(id SocketID) {
 		if s, ok := m.nsp.Socket(id); ok {
-			info := s.Info()
-			info.Local = true
-			out = append(out, info)
+			out = append(out, localInfo(s))
 		}
 	})
 	return out, nil

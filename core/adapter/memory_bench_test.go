@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,14 +29,22 @@ func (n *countNsp) Socket(id SocketID) (Socket, bool) {
 func (n *countNsp) Parser() parser.Parser                        { return parser.JSON }
 func (n *countNsp) NextAckID() uint64                            { return 0 }
 func (n *countNsp) OnServerSideEmit(string, []any, func(...any)) {}
-
-func (s *countSocket) ID() SocketID { return s.id }
-func (s *countSocket) Deliver(*EncodedPacket, BroadcastFlags, AckFunc) error {
-	s.n.Add(1)
-	return nil
+func (n *countNsp) Deliver(_ context.Context, ids []SocketID, _ *EncodedPacket, _ BroadcastFlags, _ AckFunc) int {
+	count := 0
+	for _, id := range ids {
+		if s, ok := n.sockets[id]; ok {
+			s.n.Add(1)
+			count++
+		}
+	}
+	return count
 }
-func (s *countSocket) Disconnect(bool)  {}
-func (s *countSocket) Info() SocketInfo { return SocketInfo{ID: s.id} }
+
+func (s *countSocket) ID() SocketID          { return s.id }
+func (s *countSocket) Disconnect(bool)       {}
+func (s *countSocket) Handshake() *Handshake { return nil }
+func (s *countSocket) Rooms() []Room         { return nil }
+func (s *countSocket) Data() any             { return nil }
 
 // BenchmarkMemoryBroadcast1000 is one broadcast to 1,000 sockets of a
 // namespace (each in its own room, as real sockets are): encode once, select

@@ -17,10 +17,18 @@ import (
 
 // fakeNsp is a namespace of fake sockets that record what they get.
 type fakeNsp struct {
-	mu      sync.Mutex
-	sockets map[SocketID]*fakeSocket
-	ids     uint64
-	emitted []string
+	mu       sync.Mutex
+	sockets  map[SocketID]*fakeSocket
+	ids      uint64
+	emitted  []string
+	delivers []delivery // every Deliver call
+}
+
+// delivery is one call of Namespace.Deliver.
+type delivery struct {
+	ctx     context.Context
+	ids     []SocketID
+	withAck bool
 }
 
 type fakeSocket struct {
@@ -56,19 +64,36 @@ func (n *fakeNsp) NextAckID() uint64 {
 func (n *fakeNsp) OnServerSideEmit(event string, args []any, ack func(args ...any)) {
 	n.emitted = append(n.emitted, event)
 }
+func (n *fakeNsp) Deliver(ctx context.Context, ids []SocketID, p *EncodedPacket, _ BroadcastFlags, ack AckFunc) int {
+	n.mu.Lock()
+	n.delivers = append(n.delivers, delivery{ctx, slices.Clone(ids), ack != nil})
+	n.mu.Unlock()
+	count := 0
+	for _, id := range ids {
+		n.mu.Lock()
+		s, ok := n.sockets[id]
+		n.mu.Unlock()
+		if ok {
+			s.deliver(p, ack)
+			count++
+		}
+	}
+	return count
+}
 
 func (s *fakeSocket) ID() SocketID { return s.id }
-func (s *fakeSocket) Deliver(p *EncodedPacket, _ BroadcastFlags, ack AckFunc) error {
+func (s *fakeSocket) deliver(p *EncodedPacket, ack AckFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.got = append(s.got, string(p.Text))
 	if ack != nil {
 		s.acks = append(s.acks, ack)
 	}
-	return nil
 }
-func (s *fakeSocket) Disconnect(bool)  { s.mu.Lock(); s.closed = true; s.mu.Unlock() }
-func (s *fakeSocket) Info() SocketInfo { return SocketInfo{ID: s.id} }
+func (s *fakeSocket) Disconnect(bool)       { s.mu.Lock(); s.closed = true; s.mu.Unlock() }
+func (s *fakeSocket) Handshake() *Handshake { return nil }
+func (s *fakeSocket) Rooms() []Room         { return nil }
+func (s *fakeSocket) Data() any             { return nil }
 
 func (s *fakeSocket) take() []string {
 	s.mu.Lock()
@@ -159,6 +184,73 @@ func TestMemoryBroadcastWithAck(t *testing.T) {
 	for _, s := range n.sockets {
 		if got := s.take(); len(got) != 1 || got[0] != `20["q"]` || len(s.acks) != 1 {
 			t.Errorf("socket %s got %v (%d acks)", s.id, got, len(s.acks))
+		}
+	}
+}
+
+type ctxKey struct{}
+
+// Memory hands each broadcast to its namespace in one Deliver, with the
+// broadcast's context and every target; the count Deliver returns is the
+// client count of a broadcast with acks.
+func TestMemoryDeliversOncePerBroadcast(t *testing.T) {
+	t.Parallel()
+	n := newFakeNsp("a", "b", "c")
+	m := NewMemory(n, MemoryOptions{})
+	for id := range n.sockets {
+		m.AddAll(id, id, "r")
+	}
+	m.AddAll("gone", "gone", "r") // in a room, not a socket of the namespace
+	ctx := context.WithValue(context.Background(), ctxKey{}, 1)
+	if err := m.Broadcast(event("ev"), BroadcastOptions{Rooms: []Room{"r"}, Except: []Room{"c"}, Context: ctx}); err != nil {
+		t.Fatal(err)
+	}
+	count := -1
+	if err := m.BroadcastWithAck(event("q"), BroadcastOptions{Rooms: []Room{"r"}}, func(c int) { count = c }, func(*parser.Packet) {}); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.delivers) != 2 {
+		t.Fatalf("%d Deliver calls for 2 broadcasts", len(n.delivers))
+	}
+	first, second := n.delivers[0], n.delivers[1]
+	slices.Sort(first.ids)
+	slices.Sort(second.ids)
+	if first.ctx != ctx || first.withAck || !slices.Equal(first.ids, []SocketID{"a", "b", "gone"}) {
+		t.Errorf("broadcast delivered as %+v", first)
+	}
+	if second.ctx != nil || !second.withAck || !slices.Equal(second.ids, []SocketID{"a", "b", "c", "gone"}) || count != 3 {
+		t.Errorf("broadcast with acks delivered as %+v, client count %d", second, count)
+	}
+}
+
+func TestRecordableAndWithOffset(t *testing.T) {
+	t.Parallel()
+	args := make([]any, 2, 4) // room to append in place: WithOffset must not
+	args[0], args[1] = "ev", 1
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: args}
+	q := WithOffset(p, "o-1")
+	if got := q.Data.([]any); !reflect.DeepEqual(got, []any{"ev", 1, "o-1"}) {
+		t.Errorf("with offset: %v", got)
+	}
+	if len(p.Data.([]any)) != 2 || args[:3][2] != nil {
+		t.Errorf("WithOffset changed the packet or its arguments: %v", args[:3])
+	}
+	acked := *p
+	acked.ID, acked.HasID = 1, true
+	for _, tt := range []struct {
+		p     *parser.Packet
+		flags BroadcastFlags
+		want  bool
+	}{
+		{p, BroadcastFlags{}, true},
+		{p, BroadcastFlags{Local: true}, true},
+		{p, BroadcastFlags{Volatile: true}, false},
+		{&acked, BroadcastFlags{}, false},
+		{&parser.Packet{Type: parser.Ack, Data: []any{}}, BroadcastFlags{}, false},
+		{&parser.Packet{Type: parser.Event, Data: "not a list"}, BroadcastFlags{}, false},
+	} {
+		if got := Recordable(tt.p, tt.flags); got != tt.want {
+			t.Errorf("Recordable(%+v, %+v) = %v", tt.p, tt.flags, got)
 		}
 	}
 }

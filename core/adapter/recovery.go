@@ -66,30 +66,42 @@ func newRecovery(opts RecoveryOptions) *recovery {
 	}
 }
 
-// recordable reports whether a packet sent with flags is kept for
-// recovery: an event without ack id, not volatile, with an argument list.
-func recordable(p *parser.Packet, flags BroadcastFlags) bool {
+// Recordable reports whether a packet sent with flags is kept for
+// connection state recovery, and so gets an offset: an event without ack
+// id, not volatile, with an argument list (Node's rule). An adapter that
+// keeps packets for recovery asks it of every packet it broadcasts or
+// emits to a socket.
+func Recordable(p *parser.Packet, flags BroadcastFlags) bool {
 	_, ok := p.Data.([]any)
 	return p.Type == parser.Event && !p.HasID && !flags.Volatile && ok
 }
 
-// record gives a recordable packet its offset (appended as last argument)
-// and keeps it; the caller checked recordable.
-func (r *recovery) record(p *parser.Packet, opts BroadcastOptions) *parser.Packet {
+// WithOffset returns a copy of p, a [Recordable] packet, with offset
+// appended to its arguments, where socket.io-client finds it (its last
+// argument) and reports it when it reconnects. p and its arguments are not
+// modified.
+func WithOffset(p *parser.Packet, offset string) *parser.Packet {
 	args := p.Data.([]any)
+	q := *p
+	q.Data = append(args[:len(args):len(args)], offset)
+	return &q
+}
+
+// record gives a recordable packet its offset (appended as last argument)
+// and keeps it; the caller checked Recordable.
+func (r *recovery) record(p *parser.Packet, opts BroadcastOptions) *parser.Packet {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
 	offset := r.boot + "-" + strconv.FormatUint(r.seq, 10)
-	q := *p
-	q.Data = append(args[:len(args):len(args)], offset)
+	q := WithOffset(p, offset)
 	now := r.now()
 	r.prune(now)
 	if len(r.kept) >= r.opts.MaxPackets {
 		r.kept = r.kept[len(r.kept)-r.opts.MaxPackets+1:]
 	}
-	r.kept = append(r.kept, keptPacket{offset: offset, at: now, opts: opts, packet: &q})
-	return &q
+	r.kept = append(r.kept, keptPacket{offset: offset, at: now, opts: opts, packet: q})
+	return q
 }
 
 // prune drops packets and sessions older than the window. r.mu is held.
