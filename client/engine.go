@@ -248,7 +248,8 @@ func pollingSize(p engine.Packet) int {
 
 // send queues messages, all or none, in order. A volatile send is dropped
 // (with a nil error) when the connection cannot write it right away: it is
-// upgrading, closing, or earlier messages still wait.
+// upgrading, closing, earlier messages still wait, or a polling POST is in
+// flight.
 func (e *engineConn) send(msgs []engine.Packet, volatile bool) error {
 	if max := e.hs.MaxPayload; max > 0 {
 		for _, m := range msgs {
@@ -265,7 +266,7 @@ func (e *engineConn) send(msgs []engine.Packet, volatile bool) error {
 		}
 		return ErrDisconnected
 	}
-	if volatile && (e.paused || e.writing || len(e.queue) > 0) {
+	if volatile && (e.paused || len(e.queue) > 0 || (e.writing && e.tr.name() == TransportPolling)) {
 		return nil
 	}
 	if len(e.queue)+len(msgs) > e.o.WriteQueueSize {
@@ -402,16 +403,26 @@ func (e *engineConn) readWS(wt *wsTransport) {
 // shutdown closes the connection from this side: it sends what is queued
 // and a close packet (waiting at most a second for them), then closes.
 func (e *engineConn) shutdown(reason string) {
+	e.beginShutdown()
+	e.finishShutdown(reason)
+}
+
+// beginShutdown refuses further sends and queues the close packet; it
+// does not wait.
+func (e *engineConn) beginShutdown() {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed || e.closing {
-		e.mu.Unlock()
-		<-e.done
 		return
 	}
 	e.closing = true
 	e.queue = append(e.queue, engine.Packet{Type: engine.Close})
 	e.cond.Broadcast()
-	e.mu.Unlock()
+}
+
+// finishShutdown waits for the close packet to go out, at most a second,
+// then closes.
+func (e *engineConn) finishShutdown(reason string) {
 	t := time.NewTimer(time.Second)
 	select {
 	case <-e.closeSent:
@@ -420,6 +431,13 @@ func (e *engineConn) shutdown(reason string) {
 	}
 	t.Stop()
 	e.close(reason, nil)
+}
+
+// isClosing reports whether the connection is closing or closed.
+func (e *engineConn) isClosing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed || e.closing
 }
 
 // close ends the connection (once) and tells the handler; it does not wait

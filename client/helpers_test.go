@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -121,6 +122,7 @@ type proxy struct {
 	down   bool // refuse connections
 	held   bool // stop forwarding
 	conns  map[net.Conn]struct{}
+	halves map[net.Conn]int // directions ended, per connection
 	resume chan struct{}
 }
 
@@ -130,7 +132,7 @@ func newProxy(t *testing.T, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}, resume: make(chan struct{})}
+	p := &proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}, halves: map[net.Conn]int{}, resume: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
@@ -213,18 +215,11 @@ func (p *proxy) accept() {
 	}
 }
 
-// pipe copies from src to dst until either fails; while held, it keeps
-// what it read.
+// pipe copies from src to dst until src ends, then half-closes dst (as
+// a TCP stack would; closing it with unread data would reset it); while
+// held, it keeps what it read.
 func (p *proxy) pipe(src, dst net.Conn) {
 	defer p.wg.Done()
-	defer func() {
-		src.Close()
-		dst.Close()
-		p.mu.Lock()
-		delete(p.conns, src)
-		delete(p.conns, dst)
-		p.mu.Unlock()
-	}()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
@@ -234,18 +229,37 @@ func (p *proxy) pipe(src, dst net.Conn) {
 			p.mu.Unlock()
 			if held {
 				<-resume // Up drops held connections
-				return
-			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
+				err = errHeld
+			} else if _, werr := dst.Write(buf[:n]); werr != nil {
+				err = werr
 			}
 		}
-		if err != nil {
-			if err != io.EOF {
-				return
-			}
+		if err == io.EOF {
+			_ = dst.(*net.TCPConn).CloseWrite()
+			p.done(src)
 			return
 		}
+		if err != nil {
+			src.Close()
+			dst.Close()
+			p.done(src)
+			p.done(dst)
+			return
+		}
+	}
+}
+
+var errHeld = errors.New("held")
+
+// done forgets a connection once both directions ended.
+func (p *proxy) done(c net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.halves[c]++
+	if p.halves[c] >= 2 {
+		c.Close()
+		delete(p.conns, c)
+		delete(p.halves, c)
 	}
 }
 
@@ -284,6 +298,22 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitUpgraded waits until both sides moved the connection to WebSocket.
+func waitUpgraded(t testing.TB, s *client.Socket, g *gosio) {
+	t.Helper()
+	waitFor(t, "the upgrade", func() bool {
+		if s.Manager().Transport() != client.TransportWebSocket {
+			return false
+		}
+		for _, ss := range g.Server().Of(s.Namespace()).Sockets() {
+			if ss.ID() == s.ID() {
+				return ss.Transport() == client.TransportWebSocket
+			}
+		}
+		return false
+	})
 }
 
 // fastReconnect are options that reconnect quickly.

@@ -215,11 +215,15 @@ func (m *Manager) socketInactive() {
 	if m.closed || m.eng == nil || m.wantedLocked() {
 		return
 	}
+	// From now on no socket sends on e: one that connects again waits
+	// for the next connection.
 	e := m.eng
+	m.eng = nil
+	e.beginShutdown()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		e.shutdown(ReasonForcedClose)
+		e.finishShutdown(ReasonForcedClose)
 	}()
 }
 
@@ -265,8 +269,8 @@ func (m *Manager) run() {
 	for m.wanted() {
 		if attempt > 0 {
 			if max := m.o.ReconnectionAttempts; max > 0 && attempt > max {
-				m.emitReconnectFailed()
 				m.failSockets(ErrReconnectFailed)
+				m.emitReconnectFailed()
 				attempt = 0
 				continue
 			}
@@ -317,7 +321,9 @@ func (m *Manager) run() {
 		e.wait()
 
 		m.mu.Lock()
-		m.eng = nil
+		if m.eng == e {
+			m.eng = nil
+		}
 		socks = make([]*Socket, 0, len(m.sockets))
 		for _, s := range m.sockets {
 			socks = append(socks, s)

@@ -433,9 +433,9 @@ func (s *Socket) onConnectPacket(e *engineConn, p *parser.Packet) {
 		return
 	}
 	s.mu.Lock()
-	if s.connected {
+	if s.connected || e.isClosing() {
 		s.mu.Unlock()
-		return
+		return // a stale answer: the socket connects on the next connection
 	}
 	if !s.active || s.closed {
 		s.mu.Unlock()
@@ -458,8 +458,13 @@ func (s *Socket) onConnectPacket(e *engineConn, p *parser.Packet) {
 	buf := s.sendBuf
 	s.sendBuf = nil
 	var failed []*pendingAck
-	for _, op := range buf {
+	for i, op := range buf {
 		err := e.send(op.msgs, false)
+		if errors.Is(err, ErrDisconnected) {
+			// The connection is going: keep the rest for the next one.
+			s.sendBuf = append(s.sendBuf, buf[i:]...)
+			break
+		}
 		if !op.hasID {
 			continue
 		}

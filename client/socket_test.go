@@ -277,8 +277,10 @@ func TestAckTimeout(t *testing.T) {
 // TestOnAnyAndVolatile: OnAny sees every event before its handler;
 // volatile emits go out while connected and are dropped while not.
 func TestOnAnyAndVolatile(t *testing.T) {
-	g := startGosio(t, nil, echoServer)
-	s := dial(t, g.URL(), nil)
+	// No pings (whose pongs would keep the writer busy) and no upgrade:
+	// nothing but the test writes, so a volatile emit goes out.
+	g := startGosio(t, &core.Options{Engine: core.EngineOptions{PingInterval: time.Minute, PingTimeout: time.Minute}}, echoServer)
+	s := dial(t, g.URL(), &client.Options{Transports: []string{client.TransportWebSocket}})
 	seen := make(chan string, 4)
 	s.OnAny(func(s *client.Socket, e *client.Event) { seen <- "any " + e.Name })
 	s.On("pong", func(s *client.Socket, e *client.Event) error {
