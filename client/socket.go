@@ -46,6 +46,7 @@ type Socket struct {
 	nextID     uint64
 	acks       map[uint64]*pendingAck
 	sendBuf    []*outPacket
+	recvBuf    []*Event // events that came before the CONNECT answer
 	queue      []*retryItem
 	waiters    []chan error
 	h          socketHandlers
@@ -447,12 +448,19 @@ func (s *Socket) onConnectPacket(e *engineConn, p *parser.Packet) {
 	}
 	s.id = d.SID
 	s.recovered = d.PID != "" && d.PID == s.pid
+	received := s.recvBuf
+	s.recvBuf = nil
 	s.pid = d.PID
 	if s.pid == "" {
 		s.offset = ""
 	}
 	s.connected = true
 	s.gen++
+	for _, ev := range received {
+		if ev.ack != nil {
+			ev.ack.gen = s.gen
+		}
+	}
 	s.eng, s.connecting = e, nil
 	s.lastErr = nil
 	buf := s.sendBuf
@@ -490,6 +498,11 @@ func (s *Socket) onConnectPacket(e *engineConn, p *parser.Packet) {
 	}
 	for _, w := range waiters {
 		w <- nil
+	}
+	// As socket.io-client: the events received before the CONNECT
+	// answer, then the connect handlers.
+	for _, ev := range received {
+		s.disp.push(func() { s.dispatchEvent(ev) }, e.done)
 	}
 	if len(hs) > 0 {
 		s.disp.push(func() {
@@ -568,28 +581,45 @@ func (s *Socket) giveUp(err error) {
 }
 
 func (s *Socket) onEventPacket(e *engineConn, p *parser.Packet) {
-	s.mu.Lock()
-	if !s.connected || s.eng != e {
-		s.mu.Unlock()
-		return
-	}
-	gen := s.gen
-	s.mu.Unlock()
-	ev, err := s.newEvent(p, gen)
+	ev, err := s.newEvent(p, 0)
 	if err != nil {
 		return
 	}
 	s.mu.Lock()
-	if s.pid != "" && len(ev.raw) > 0 {
-		if last := ev.raw[len(ev.raw)-1]; len(last) > 0 && last[0] == '"' {
-			var off string
-			if json.Unmarshal(last, &off) == nil {
-				s.offset = off
-			}
+	defer s.mu.Unlock()
+	switch {
+	case s.connected && s.eng == e:
+		if ev.ack != nil {
+			ev.ack.gen = s.gen
+		}
+	case s.active && s.connecting == e:
+		// A recovered session's missed events come before the CONNECT
+		// answer (Node sends them so): they are handled once it arrives.
+		if len(s.recvBuf) < s.m.o.MaxPendingEvents {
+			s.recvBuf = append(s.recvBuf, ev)
+		}
+		s.trackOffsetLocked(ev)
+		return
+	default:
+		return
+	}
+	s.trackOffsetLocked(ev)
+	s.disp.push(func() { s.dispatchEvent(ev) }, e.done)
+}
+
+// trackOffsetLocked remembers the offset of an event for connection state
+// recovery: its last argument when that is a string, as socket.io-client
+// does.
+func (s *Socket) trackOffsetLocked(ev *Event) {
+	if s.pid == "" || len(ev.raw) == 0 {
+		return
+	}
+	if last := ev.raw[len(ev.raw)-1]; len(last) > 0 && last[0] == '"' {
+		var off string
+		if json.Unmarshal(last, &off) == nil {
+			s.offset = off
 		}
 	}
-	s.mu.Unlock()
-	s.disp.push(func() { s.dispatchEvent(ev) }, e.done)
 }
 
 func (s *Socket) onAckPacket(e *engineConn, p *parser.Packet) {
@@ -633,6 +663,7 @@ func (s *Socket) onClose(e *engineConn, reason string) {
 	s.mu.Lock()
 	if s.connecting == e {
 		s.connecting = nil
+		s.recvBuf = nil
 	}
 	if !s.connected || s.eng != e {
 		s.mu.Unlock()

@@ -2,7 +2,7 @@ package client
 
 import (
 	"context"
-	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -30,7 +30,12 @@ func dialWebSocket(ctx context.Context, o *Options, base *url.URL, sid string) (
 	for k, vs := range o.Header {
 		h[k] = append([]string(nil), vs...)
 	}
-	conn, res, err := o.Dialer.DialContext(ctx, engineURL(o, base, true, TransportWebSocket, sid), h)
+	d, release := cancellableDialer(ctx, o.Dialer)
+	conn, res, err := d.DialContext(ctx, engineURL(o, base, true, TransportWebSocket, sid), h)
+	release()
+	if err != nil && ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err != nil {
 		if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
 			var body []byte
@@ -46,6 +51,72 @@ func dialWebSocket(ctx context.Context, o *Options, base *url.URL, sid string) (
 	}
 	conn.SetReadLimit(o.MaxMessageSize)
 	return &wsTransport{conn: conn}, nil
+}
+
+// cancellableDialer returns a copy of d whose connections are closed when
+// ctx (the dial's) ends before release is called: the WebSocket library
+// bounds its handshake with the context's deadline only, so without this a
+// cancelled dial (Manager.Close) would wait for the handshake timeout. The
+// contexts the library hands its dial functions end when it returns, so
+// they are not the ones watched.
+func cancellableDialer(ctx context.Context, d *websocket.Dialer) (*websocket.Dialer, func()) {
+	c := *d
+	var (
+		mu    sync.Mutex
+		stops []func() bool
+	)
+	watch := func(_ context.Context, conn net.Conn) {
+		mu.Lock()
+		stops = append(stops, context.AfterFunc(ctx, func() { conn.Close() }))
+		mu.Unlock()
+	}
+	switch {
+	case d.NetDialContext != nil:
+		inner := d.NetDialContext
+		c.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := inner(ctx, network, addr)
+			if err == nil {
+				watch(ctx, conn)
+			}
+			return conn, err
+		}
+	case d.NetDial != nil:
+		inner := d.NetDial
+		c.NetDial = nil
+		c.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := inner(network, addr)
+			if err == nil {
+				watch(ctx, conn)
+			}
+			return conn, err
+		}
+	default:
+		var nd net.Dialer
+		c.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := nd.DialContext(ctx, network, addr)
+			if err == nil {
+				watch(ctx, conn)
+			}
+			return conn, err
+		}
+	}
+	if d.NetDialTLSContext != nil {
+		inner := d.NetDialTLSContext
+		c.NetDialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := inner(ctx, network, addr)
+			if err == nil {
+				watch(ctx, conn)
+			}
+			return conn, err
+		}
+	}
+	return &c, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, stop := range stops {
+			stop()
+		}
+	}
 }
 
 // openWebSocket opens a connection directly over WebSocket and reads the
@@ -111,10 +182,4 @@ func (t *wsTransport) close() {
 		_ = t.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(100*time.Millisecond))
 		_ = t.conn.Close()
 	})
-}
-
-// isCloseError reports whether err is the peer's close frame.
-func isCloseError(err error) bool {
-	var ce *websocket.CloseError
-	return errors.As(err, &ce)
 }
