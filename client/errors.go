@@ -107,7 +107,8 @@ func (e *HTTPError) Error() string {
 }
 
 // PanicError wraps a value recovered from a panicking handler; it goes to
-// Options.OnError.
+// Options.OnError. It is not modified after it is made: share it
+// read-only.
 type PanicError struct {
 	Event string
 	Value any
@@ -119,7 +120,8 @@ func (e *PanicError) Error() string {
 }
 
 // DecodeError reports event arguments that do not decode into the handler's
-// types; the handler is not called. It goes to Options.OnError.
+// types; the handler is not called. It goes to Options.OnError. It is not
+// modified after it is made: share it read-only.
 type DecodeError struct {
 	Event string
 	Err   error

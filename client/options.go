@@ -21,8 +21,10 @@ const (
 
 // Options configure a Manager: the connection to one server, shared by the
 // sockets of every namespace. The zero value gives socket.io-client 4.8's
-// defaults; each field documents its own. Options are copied by NewManager
-// and Dial; changing them afterwards has no effect.
+// defaults; each field documents its own. NewManager and Dial copy them
+// (the HTTPClient, Dialer and TLSConfig they point to are shared, and must
+// not change afterwards); a value of Options is not safe to modify
+// concurrently with those calls.
 type Options struct {
 	// Path is the server's Engine.IO endpoint. Default "/socket.io/" (a
 	// trailing slash is added when missing, as socket.io-client does).
@@ -99,7 +101,8 @@ type Options struct {
 }
 
 // SocketOptions configure one socket (one namespace on a Manager's
-// connection). The zero value works.
+// connection). The zero value works. Manager.Socket copies them; AuthFunc
+// is called from the manager's goroutines, one call at a time per socket.
 type SocketOptions struct {
 	// Auth is the payload of the CONNECT packet, the server's
 	// socket.handshake.auth: any value that marshals to a JSON object
