@@ -49,12 +49,23 @@ func TestParseError(t *testing.T) {
 	defer hs.Close()
 	defer hs.CloseClientConnections()
 	o := fastReconnect(client.Options{Transports: []string{client.TransportWebSocket}})
-	s := dial(t, hs.URL, o)
-	ev := watch(s)
-	if e := ev.next(t); e != "disconnect: "+client.ReasonParseError {
-		t.Fatalf("got %q", e)
+	// The garbage follows the CONNECT answer at once: watch before
+	// connecting.
+	m, err := client.NewManager(hs.URL, o)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ev.reconnected(t)
+	defer m.Close()
+	s := m.Socket("/", nil)
+	ev := watch(s)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev.until(t, "connect")
+	ev.until(t, "disconnect: "+client.ReasonParseError)
+	ev.until(t, "connect")
 }
 
 // TestCloseEndsEverything: Close returns at once, and leaves no goroutine

@@ -293,7 +293,12 @@ func TestNodeRecovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProxy(t, n.addr)
 			ctl := dial(t, n.URL(), nil) // the control client, not behind the proxy
-			s := dial(t, p.URL(), fastReconnect(tc.opts))
+			m, err := client.NewManager(p.URL(), fastReconnect(tc.opts))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			s := m.Socket("/", nil)
 			got := make(chan string, 16)
 			s.On("news", client.Handle(func(s *client.Socket, v string) error {
 				got <- v
@@ -305,12 +310,16 @@ func TestNodeRecovery(t *testing.T) {
 				return nil
 			}))
 			ev := watch(s)
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			if err := s.Connect(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ev.next(t) // connect
 			if tc.name == "upgrade" {
 				waitFor(t, "the upgrade", func() bool { return s.Manager().Transport() == client.TransportWebSocket })
 			}
 			id := s.ID()
-			ctx, cancel := context.WithTimeout(context.Background(), wait)
-			defer cancel()
 			broadcast := func(v string) {
 				t.Helper()
 				// An ack round trip after the broadcast orders it before
@@ -351,7 +360,9 @@ func TestNodeRecovery(t *testing.T) {
 				}
 			}
 			// Node says so too.
-			recv(t, hellos)
+			if h := recv(t, hellos); h.Recovered {
+				t.Fatal("recovered on the first connection")
+			}
 			if h := recv(t, hellos); !h.Recovered {
 				t.Fatal("the server did not recover the session")
 			}
