@@ -160,6 +160,7 @@ func TestReconnectAfterNetworkCut(t *testing.T) {
 	if _, err := s.EmitWithAck(ctx, "echo", 1); err != nil {
 		t.Fatal(err)
 	}
+	waitUpgraded(t, s, g) // see TestReconnectAfterServerRestart
 }
 
 // TestReconnectionAttempts: with ReconnectionAttempts, the manager gives
