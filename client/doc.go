@@ -44,7 +44,8 @@
 // a manager's handlers likewise on one of its own. Acknowledgements do not
 // wait behind handlers, so a handler may call EmitWithAck. Manager.Close
 // (and Socket.Close of a socket from Dial) ends the connection and every
-// goroutine of the package, and may be called from a handler.
+// goroutine of the manager before it returns, except a handler still
+// running, which ends on its own: so Close may be called from a handler.
 //
 // Emits made while the socket is disconnected are kept (up to
 // SocketOptions.SendBufferSize) and sent in order once it connects again;
