@@ -552,15 +552,16 @@ func (m *Manager) emitReconnectFailed() {
 	m.emitNone(func(h *managerHandlers) []func() { return h.reconnectFailed })
 }
 
-// encode encodes a Socket.IO packet as Engine.IO messages: the text, then
-// one binary message per attachment.
+// encode encodes a Socket.IO packet as Engine.IO messages: the text (a
+// binary message with a binary parser such as parser.MsgPack), then one
+// binary message per attachment.
 func (m *Manager) encode(p *parser.Packet) ([]engine.Packet, error) {
 	text, atts, err := m.o.Parser.Encode(p)
 	if err != nil {
 		return nil, err
 	}
 	msgs := make([]engine.Packet, 0, 1+len(atts))
-	msgs = append(msgs, engine.Packet{Type: engine.MessageType, Data: text})
+	msgs = append(msgs, engine.Packet{Type: engine.MessageType, Data: text, Binary: parser.EncodesBinary(m.o.Parser)})
 	for _, a := range atts {
 		msgs = append(msgs, engine.Packet{Type: engine.MessageType, Data: a, Binary: true})
 	}

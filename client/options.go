@@ -88,7 +88,9 @@ type Options struct {
 	// handlers; reading from the server pauses while it is full. Default
 	// 256.
 	MaxPendingEvents int
-	// Parser is the packet codec. Default parser.JSON.
+	// Parser is the packet codec. Default parser.JSON; parser.MsgPack speaks
+	// socket.io-msgpack-parser (each packet one binary message), for servers
+	// that use it.
 	Parser parser.Parser
 	// OnError receives the errors no call can return: a handler that
 	// returned an error or panicked, arguments that did not decode. s is

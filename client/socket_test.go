@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosio/gosio/client"
 	"github.com/gosio/gosio/core"
+	"github.com/gosio/gosio/core/parser"
 )
 
 // echoServer is the handlers most tests use: "echo" acknowledges its
@@ -44,82 +45,92 @@ func echoServer(io *core.Server) {
 }
 
 // TestTransports runs events, acks both ways and binary over each
-// transport against gosio, and checks where the connection settles.
+// transport against gosio, with each parser (the MessagePack one sends
+// every packet as one binary message), and checks where the connection
+// settles.
 func TestTransports(t *testing.T) {
-	for _, tc := range transportCases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := startGosio(t, nil, echoServer)
-			opts := tc.opts
-			upgraded := make(chan string, 1)
-			s := dial(t, g.URL(), &opts)
-			if tc.name == "upgrade" {
-				s.Manager().OnUpgrade(func(tr string) { upgraded <- tr })
-				if s.Manager().Transport() != client.TransportWebSocket {
-					if got := recv(t, upgraded); got != client.TransportWebSocket {
-						t.Fatalf("upgraded to %q", got)
-					}
-				}
-			}
-			if got := s.Manager().Transport(); got != tc.transport {
-				t.Fatalf("transport %q, want %q", got, tc.transport)
-			}
-			if s.ID() == "" || !s.Connected() {
-				t.Fatalf("not connected: id %q", s.ID())
-			}
+	parsers := []struct {
+		name string
+		pr   parser.Parser
+	}{{"json", parser.JSON}, {"msgpack", parser.MsgPack}}
+	for _, pc := range parsers {
+		for _, tc := range transportCases {
+			t.Run(pc.name+"/"+tc.name, func(t *testing.T) { testTransport(t, tc.name, tc.opts, tc.transport, pc.pr) })
+		}
+	}
+}
 
-			// Client → server with ack, binary in and out.
-			ctx, cancel := context.WithTimeout(context.Background(), wait)
-			defer cancel()
-			bin := []byte{0, 1, 2, 0xff}
-			ans, err := s.EmitWithAck(ctx, "echo", "hi", 42, bin, map[string]any{"nested": []byte("x")})
-			if err != nil {
-				t.Fatal(err)
+func testTransport(t *testing.T, name string, opts client.Options, transport string, pr parser.Parser) {
+	g := startGosio(t, &core.Options{Parser: pr}, echoServer)
+	opts.Parser = pr
+	upgraded := make(chan string, 1)
+	s := dial(t, g.URL(), &opts)
+	if name == "upgrade" {
+		s.Manager().OnUpgrade(func(tr string) { upgraded <- tr })
+		if s.Manager().Transport() != client.TransportWebSocket {
+			if got := recv(t, upgraded); got != client.TransportWebSocket {
+				t.Fatalf("upgraded to %q", got)
 			}
-			var (
-				str    string
-				n      int
-				b      []byte
-				nested struct{ Nested []byte }
-			)
-			if err := ans.Bind(&str, &n, &b, &nested); err != nil {
-				t.Fatal(err)
-			}
-			if str != "hi" || n != 42 || !bytes.Equal(b, bin) || string(nested.Nested) != "x" {
-				t.Fatalf("ack %q %d %v %q", str, n, b, nested.Nested)
-			}
+		}
+	}
+	if got := s.Manager().Transport(); got != transport {
+		t.Fatalf("transport %q, want %q", got, transport)
+	}
+	if s.ID() == "" || !s.Connected() {
+		t.Fatalf("not connected: id %q", s.ID())
+	}
 
-			// Server → client events.
-			pongs := make(chan []byte, 1)
-			s.On("pong", client.Handle(func(s *client.Socket, v []byte) error {
-				pongs <- v
-				return nil
-			}))
-			if err := s.Emit("ping-me", bin); err != nil {
-				t.Fatal(err)
-			}
-			if got := recv(t, pongs); !bytes.Equal(got, bin) {
-				t.Fatalf("pong %v", got)
-			}
+	// Client → server with ack, binary in and out.
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	bin := []byte{0, 1, 2, 0xff}
+	ans, err := s.EmitWithAck(ctx, "echo", "hi", 42, bin, map[string]any{"nested": []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		str    string
+		n      int
+		b      []byte
+		nested struct{ Nested []byte }
+	)
+	if err := ans.Bind(&str, &n, &b, &nested); err != nil {
+		t.Fatal(err)
+	}
+	if str != "hi" || n != 42 || !bytes.Equal(b, bin) || string(nested.Nested) != "x" {
+		t.Fatalf("ack %q %d %v %q", str, n, b, nested.Nested)
+	}
 
-			// Server → client with ack: the client's handler answers.
-			answers := make(chan string, 1)
-			s.On("question", client.HandleAck(func(s *client.Socket, q string) (int, error) {
-				if q != "6*7?" {
-					return 0, errors.New("bad question")
-				}
-				return 42, nil
-			}))
-			s.On("answer", func(s *client.Socket, e *client.Event) error {
-				answers <- string(e.Raw(0))
-				return nil
-			})
-			if err := s.Emit("ask"); err != nil {
-				t.Fatal(err)
-			}
-			if got := recv(t, answers); got != "42" {
-				t.Fatalf("answer %s", got)
-			}
-		})
+	// Server → client events.
+	pongs := make(chan []byte, 1)
+	s.On("pong", client.Handle(func(s *client.Socket, v []byte) error {
+		pongs <- v
+		return nil
+	}))
+	if err := s.Emit("ping-me", bin); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, pongs); !bytes.Equal(got, bin) {
+		t.Fatalf("pong %v", got)
+	}
+
+	// Server → client with ack: the client's handler answers.
+	answers := make(chan string, 1)
+	s.On("question", client.HandleAck(func(s *client.Socket, q string) (int, error) {
+		if q != "6*7?" {
+			return 0, errors.New("bad question")
+		}
+		return 42, nil
+	}))
+	s.On("answer", func(s *client.Socket, e *client.Event) error {
+		answers <- string(e.Raw(0))
+		return nil
+	})
+	if err := s.Emit("ask"); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, answers); got != "42" {
+		t.Fatalf("answer %s", got)
 	}
 }
 
