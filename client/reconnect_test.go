@@ -365,7 +365,10 @@ func TestRetries(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if seen["flaky"] != 3 || seen["never"] != 4 || seen["plain"] != 1 || seen["last"] != 1 {
+	// At least once, at most Retries+1 times: an ack later than AckTimeout
+	// (a loaded machine) makes one more try, as in socket.io-client.
+	within := func(n, lo int) bool { return n >= lo && n <= so.Retries+1 }
+	if !within(seen["flaky"], 3) || seen["never"] != so.Retries+1 || seen["plain"] != 1 || !within(seen["last"], 1) {
 		t.Fatalf("tries %v", seen)
 	}
 }
