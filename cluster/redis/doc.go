@@ -13,11 +13,14 @@
 //   - [Client] is the small Redis interface everything uses (publish,
 //     subscribe, subscriber counts, sharded pub/sub); [NewGoRedis] implements
 //     it on github.com/redis/go-redis/v9, standalone or cluster, with
-//     reconnection, resubscription and outage reporting (client_goredis.go).
+//     reconnection, resubscription and outage reporting (client_goredis*.go:
+//     the client, its subscriptions, their receive loop, confirmation and
+//     cluster slots).
 //   - [Factory] builds the classic adapter ([Adapter], adapter.go), Node's
 //     createAdapter; adapter_requests.go is its receiving side.
 //   - [ShardedFactory] builds the Redis 7 sharded pub/sub adapter, Node's
-//     createShardedAdapter (adapter_sharded.go).
+//     createShardedAdapter (adapter_sharded*.go: the adapter, its
+//     operations, room bookkeeping and receiving side).
 //   - [Emitter] publishes broadcasts and room operations from a Go process
 //     that is not a Socket.IO server, as Node's redis-emitter does
 //     (emitter.go).
