@@ -25,7 +25,7 @@
 //     (socket.go): Connect, Disconnect, the connect, disconnect and
 //     connect_error handlers, the events' handlers ([Socket.On] with
 //     [EventHandler], [Handle], [HandleAck]), [Socket.OnAny].
-//   - [Socket.Emit], [Socket.EmitWithAck], [Emitter] (emit.go): events
+//   - [Socket.Emit], [Socket.EmitWithAck], [SocketOperator] (emit.go): events
 //     out, acknowledgements with timeouts, volatile emits, the send
 //     buffer; at-least-once emits with SocketOptions.Retries (retry.go).
 //   - [Args], [Event] (args.go, event.go): received arguments, decoded

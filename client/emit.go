@@ -26,7 +26,7 @@ var reserved = map[string]bool{
 // once it connects (see SocketOptions.SendBufferSize). With
 // SocketOptions.Retries it joins the queue of retried emits instead.
 func (s *Socket) Emit(event string, args ...any) error {
-	return Emitter{s: s}.Emit(event, args...)
+	return SocketOperator{s: s}.Emit(event, args...)
 }
 
 // EmitWithAck sends an event and waits for the server's acknowledgement,
@@ -35,33 +35,38 @@ func (s *Socket) Emit(event string, args ...any) error {
 // connection was lost after the packet was sent (a packet still buffered
 // waits for the next connection), and ctx's error when ctx was cancelled.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
-	return Emitter{s: s}.EmitWithAck(ctx, event, args...)
+	return SocketOperator{s: s}.EmitWithAck(ctx, event, args...)
 }
 
-// Emitter emits on one socket with flags; get one from Socket.Timeout or
+// SocketOperator emits on one socket with flags; get one from Socket.Timeout or
 // Socket.Volatile. It is a value and safe for concurrent use.
-type Emitter struct {
+type SocketOperator struct {
 	s        *Socket
 	volatile bool
 	timeout  time.Duration
 }
 
+// Emitter is the old name of SocketOperator.
+//
+// Deprecated: use SocketOperator.
+type Emitter = SocketOperator
+
 // Timeout returns an emitter whose EmitWithAck gives up after d.
-func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
+func (s *Socket) Timeout(d time.Duration) SocketOperator { return SocketOperator{s: s, timeout: d} }
 
 // Volatile returns an emitter whose packets are dropped, without error,
 // when the connection cannot write them right away: while disconnected,
 // upgrading, or behind other packets still waiting.
-func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
+func (s *Socket) Volatile() SocketOperator { return SocketOperator{s: s, volatile: true} }
 
 // Timeout returns a copy of e whose EmitWithAck gives up after d.
-func (e Emitter) Timeout(d time.Duration) Emitter { e.timeout = d; return e }
+func (e SocketOperator) Timeout(d time.Duration) SocketOperator { e.timeout = d; return e }
 
 // Volatile returns a copy of e whose packets may be dropped.
-func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
+func (e SocketOperator) Volatile() SocketOperator { e.volatile = true; return e }
 
 // Emit sends an event with e's flags; see Socket.Emit.
-func (e Emitter) Emit(event string, args ...any) error {
+func (e SocketOperator) Emit(event string, args ...any) error {
 	if reserved[event] {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
@@ -74,7 +79,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 
 // EmitWithAck sends an event with e's flags and waits for the
 // acknowledgement, at most e's timeout when set; see Socket.EmitWithAck.
-func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+func (e SocketOperator) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
 	if reserved[event] {
 		return nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
@@ -119,7 +124,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*A
 	}
 }
 
-func (e Emitter) ackTimeout() time.Duration {
+func (e SocketOperator) ackTimeout() time.Duration {
 	if e.timeout > 0 {
 		return e.timeout
 	}

@@ -63,7 +63,11 @@ func (b BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
 	return b
 }
 
-// Options returns the selection as adapter options.
+// Options returns the selection as adapter options. Nothing in gosio
+// calls it; adapters receive the options through the adapter contract.
+//
+// Deprecated: the selection is plumbing between core and its adapter; it
+// will not stay on the user's type.
 func (b BroadcastOperator) Options() adapter.BroadcastOptions { return b.opts }
 
 func (b BroadcastOperator) packet(event string, args []any) (*parser.Packet, error) {

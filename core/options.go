@@ -18,8 +18,12 @@ type (
 	CORS = engine.CORS
 	// Cookie configures the sticky-session cookie.
 	Cookie = engine.Cookie
-	// RateLimit bounds handshakes per client (EngineOptions.HandshakesPerIP).
-	RateLimit = engine.RateLimit
+	// HandshakeLimit bounds handshakes per client (EngineOptions.HandshakesPerIP).
+	HandshakeLimit = engine.HandshakeLimit
+	// RateLimit is the old name of HandshakeLimit.
+	//
+	// Deprecated: use HandshakeLimit.
+	RateLimit = engine.HandshakeLimit
 	// Handshake describes the request that opened a socket.
 	Handshake = adapter.Handshake
 	// BroadcastOptions select the targets of a broadcast.
@@ -77,7 +81,7 @@ type Options struct {
 	// Default 256.
 	//
 	// Reading goes on while an EmitWithAck to one of the connection's
-	// sockets waits ([Socket.EmitWithAck], [Emitter.EmitWithAck]; not
+	// sockets waits ([Socket.EmitWithAck], [SocketOperator.EmitWithAck]; not
 	// [BroadcastOperator.EmitWithAck]), since the ack may come behind
 	// events (Node never stops reading): the events read meanwhile queue
 	// past MaxPendingEvents, in order, within an allowance of

@@ -132,43 +132,48 @@ func ctxErr(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Emitter emits to one socket with flags; get one from Socket.Timeout or
+// SocketOperator emits to one socket with flags; get one from Socket.Timeout or
 // Socket.Volatile. It is a value and safe for concurrent use.
-type Emitter struct {
+type SocketOperator struct {
 	s        *Socket
 	volatile bool
 	timeout  time.Duration
 }
 
+// Emitter is the old name of SocketOperator.
+//
+// Deprecated: use SocketOperator.
+type Emitter = SocketOperator
+
 // Timeout returns an emitter whose EmitWithAck gives up after d.
-func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
+func (s *Socket) Timeout(d time.Duration) SocketOperator { return SocketOperator{s: s, timeout: d} }
 
 // Volatile returns an emitter whose packets are dropped when the client
 // cannot take them right away.
-func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
+func (s *Socket) Volatile() SocketOperator { return SocketOperator{s: s, volatile: true} }
 
 // Timeout returns a copy of e whose EmitWithAck gives up after d.
-func (e Emitter) Timeout(d time.Duration) Emitter { e.timeout = d; return e }
+func (e SocketOperator) Timeout(d time.Duration) SocketOperator { e.timeout = d; return e }
 
 // Volatile returns a copy of e whose packets may be dropped.
-func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
+func (e SocketOperator) Volatile() SocketOperator { e.volatile = true; return e }
 
 // Emit sends an event with e's flags.
-func (e Emitter) Emit(event string, args ...any) error {
+func (e SocketOperator) Emit(event string, args ...any) error {
 	_, err := e.s.emit(context.Background(), event, args, e.volatile, nil)
 	return err
 }
 
 // EmitContext sends an event with e's flags and ctx for the server's hooks;
 // see [Socket.EmitContext].
-func (e Emitter) EmitContext(ctx context.Context, event string, args ...any) error {
+func (e SocketOperator) EmitContext(ctx context.Context, event string, args ...any) error {
 	_, err := e.s.emit(ctx, event, args, e.volatile, nil)
 	return err
 }
 
 // EmitWithAck sends an event and waits for the acknowledgement, at most
 // e's timeout (when set) and until ctx is done.
-func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+func (e SocketOperator) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
 	if e.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)

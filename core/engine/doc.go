@@ -26,7 +26,7 @@
 //     DecodePayload.
 //   - options.go, cors.go, errors.go: Options and their defaults, CORS and the
 //     WebSocket origin check, protocol errors, sentinels and close reasons.
-//   - limit.go: RateLimit and the per-client handshake token buckets
+//   - limit.go: HandshakeLimit and the per-client handshake token buckets
 //     (Options.HandshakesPerIP); Options.MaxConnections is applied in
 //     server.go.
 //

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// RateLimit is a token bucket per client, used by Options.HandshakesPerIP.
+// HandshakeLimit is a token bucket per client, used by Options.HandshakesPerIP.
 // Each client may open Burst sessions at once, then Rate per second. It is a
 // plain value, immutable once given to NewServer.
-type RateLimit struct {
+type HandshakeLimit struct {
 	// Rate is the number of handshakes per second a client regains. Zero
 	// (the default) disables the limit.
 	Rate float64
@@ -31,13 +31,18 @@ type RateLimit struct {
 	Key func(r Request) string
 }
 
+// RateLimit is the old name of HandshakeLimit.
+//
+// Deprecated: use HandshakeLimit.
+type RateLimit = HandshakeLimit
+
 const defaultRateMaxClients = 10000
 
-func (l RateLimit) enabled() bool { return l.Rate > 0 }
+func (l HandshakeLimit) enabled() bool { return l.Rate > 0 }
 
-func (l RateLimit) withDefaults() RateLimit {
+func (l HandshakeLimit) withDefaults() HandshakeLimit {
 	if !l.enabled() {
-		return RateLimit{}
+		return HandshakeLimit{}
 	}
 	if math.IsInf(l.Rate, 0) || math.IsNaN(l.Rate) {
 		panic("engine: Options.HandshakesPerIP.Rate must be finite")
@@ -54,7 +59,7 @@ func (l RateLimit) withDefaults() RateLimit {
 	return l
 }
 
-// remoteIP is the default RateLimit.Key: the host of RemoteAddr.
+// remoteIP is the default HandshakeLimit.Key: the host of RemoteAddr.
 func remoteIP(r Request) string {
 	addr := r.RemoteAddr()
 	if host, _, err := net.SplitHostPort(addr); err == nil {
@@ -63,7 +68,7 @@ func remoteIP(r Request) string {
 	return addr
 }
 
-// limiter is the token buckets of a RateLimit. Safe for concurrent use.
+// limiter is the token buckets of a HandshakeLimit. Safe for concurrent use.
 type limiter struct {
 	rate    float64
 	burst   float64
@@ -81,7 +86,7 @@ type bucket struct {
 	last   time.Time
 }
 
-func newLimiter(l RateLimit) *limiter {
+func newLimiter(l HandshakeLimit) *limiter {
 	refill := time.Duration(float64(l.Burst) / l.Rate * float64(time.Second))
 	return &limiter{
 		rate:    l.Rate,

@@ -8,7 +8,7 @@ import (
 func TestLimiterBucket(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1000, 0)
-	l := newLimiter(RateLimit{Rate: 2, Burst: 2, MaxClients: 10}.withDefaults())
+	l := newLimiter(HandshakeLimit{Rate: 2, Burst: 2, MaxClients: 10}.withDefaults())
 	l.now = func() time.Time { return now }
 	for i := 0; i < 2; i++ {
 		if ok, _ := l.allow("a"); !ok {
@@ -39,7 +39,7 @@ func TestLimiterBucket(t *testing.T) {
 func TestLimiterMemoryBounded(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1000, 0)
-	l := newLimiter(RateLimit{Rate: 1, Burst: 1, MaxClients: 3}.withDefaults())
+	l := newLimiter(HandshakeLimit{Rate: 1, Burst: 1, MaxClients: 3}.withDefaults())
 	l.now = func() time.Time { return now }
 	for _, k := range []string{"a", "b", "c", "d", "e"} {
 		if ok, _ := l.allow(k); !ok {

@@ -93,7 +93,7 @@ func TestHandshakesPerIP(t *testing.T) {
 	for _, b := range bindings {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			e := b.env(t, engine.Options{HandshakesPerIP: engine.RateLimit{Rate: 0.5, Burst: 2}})
+			e := b.env(t, engine.Options{HandshakesPerIP: engine.HandshakeLimit{Rate: 0.5, Burst: 2}})
 			clock := newFakeClock()
 			clock.install(e.srv)
 
@@ -154,7 +154,7 @@ func TestHandshakesPerIP(t *testing.T) {
 // come on a new connection).
 func TestHandshakesPerIPKeyedByIP(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, engine.Options{HandshakesPerIP: engine.RateLimit{Rate: 0.001, Burst: 1}})
+	e := newEnv(t, engine.Options{HandshakesPerIP: engine.HandshakeLimit{Rate: 0.001, Burst: 1}})
 	first := e.client(t)
 	first.HTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	if _, err := first.HandshakePolling(); err != nil {
@@ -186,7 +186,7 @@ func TestHandshakesPerIPKeyedByIP(t *testing.T) {
 
 func TestRateLimitDefaults(t *testing.T) {
 	t.Parallel()
-	o := engine.NewServer(newRecorder(), engine.Options{HandshakesPerIP: engine.RateLimit{Rate: 2.5}}).Options()
+	o := engine.NewServer(newRecorder(), engine.Options{HandshakesPerIP: engine.HandshakeLimit{Rate: 2.5}}).Options()
 	if l := o.HandshakesPerIP; l.Burst != 3 || l.MaxClients != 10000 || l.Key == nil {
 		t.Fatalf("defaults %+v", l)
 	}
@@ -199,5 +199,5 @@ func TestRateLimitDefaults(t *testing.T) {
 			t.Fatal("infinite rate accepted")
 		}
 	}()
-	engine.NewServer(newRecorder(), engine.Options{HandshakesPerIP: engine.RateLimit{Rate: math.Inf(1)}})
+	engine.NewServer(newRecorder(), engine.Options{HandshakesPerIP: engine.HandshakeLimit{Rate: math.Inf(1)}})
 }

@@ -103,7 +103,7 @@ type Options struct {
 	// with a Retry-After header and {"code":3,"message":"Too many
 	// handshakes"}. It is checked before AllowRequest. Default zero: no
 	// limit.
-	HandshakesPerIP RateLimit
+	HandshakesPerIP HandshakeLimit
 	// Logger receives protocol chatter at Debug level, with the attributes
 	// sid, transport and remote_addr. Default: discard.
 	Logger *slog.Logger
