@@ -100,7 +100,7 @@ func newEngineConn(o *Options, base *url.URL, h connHandler, tr transport, hs ha
 // parseOpen decodes the open packet of a handshake.
 func parseOpen(p engine.Packet) (handshake, error) {
 	var hs handshake
-	if p.Type != engine.Open || p.Binary {
+	if p.Type != engine.PacketOpen || p.Binary {
 		return hs, fmt.Errorf("socket.io client: expected an open packet, got %v", p.Type)
 	}
 	if err := json.Unmarshal(p.Data, &hs); err != nil {
@@ -204,21 +204,21 @@ func (e *engineConn) expired() bool {
 // handle acts on one packet read from the server; false stops the reader.
 func (e *engineConn) handle(p engine.Packet) bool {
 	switch p.Type {
-	case engine.Ping:
+	case engine.PacketPing:
 		e.mu.Lock()
 		if e.pingTimer != nil {
 			e.pingTimer.Reset(e.timeout)
 			e.pingExpires = time.Now().Add(e.timeout)
 		}
 		e.mu.Unlock()
-		_ = e.sendControl(engine.Packet{Type: engine.Pong, Data: p.Data})
+		_ = e.sendControl(engine.Packet{Type: engine.PacketPong, Data: p.Data})
 		e.h.onPing(e)
-	case engine.MessageType:
+	case engine.PacketMessage:
 		if !e.h.onMessage(e, p.Data, p.Binary) {
 			e.close(ReasonParseError, nil)
 			return false
 		}
-	case engine.Close:
+	case engine.PacketClose:
 		e.close(ReasonTransportClose, errors.New("socket.io client: the server closed the connection"))
 		return false
 	}
@@ -331,7 +331,7 @@ func (e *engineConn) writeLoop() {
 			return
 		}
 		for _, p := range batch {
-			if p.Type == engine.Close {
+			if p.Type == engine.PacketClose {
 				close(e.closeSent)
 				return
 			}
@@ -416,7 +416,7 @@ func (e *engineConn) beginShutdown() {
 		return
 	}
 	e.closing = true
-	e.queue = append(e.queue, engine.Packet{Type: engine.Close})
+	e.queue = append(e.queue, engine.Packet{Type: engine.PacketClose})
 	e.cond.Broadcast()
 }
 

@@ -561,9 +561,9 @@ func (m *Manager) encode(p *parser.Packet) ([]engine.Packet, error) {
 		return nil, err
 	}
 	msgs := make([]engine.Packet, 0, 1+len(atts))
-	msgs = append(msgs, engine.Packet{Type: engine.MessageType, Data: text, Binary: parser.EncodesBinary(m.o.Parser)})
+	msgs = append(msgs, engine.Packet{Type: engine.PacketMessage, Data: text, Binary: parser.EncodesBinary(m.o.Parser)})
 	for _, a := range atts {
-		msgs = append(msgs, engine.Packet{Type: engine.MessageType, Data: a, Binary: true})
+		msgs = append(msgs, engine.Packet{Type: engine.PacketMessage, Data: a, Binary: true})
 	}
 	return msgs, nil
 }

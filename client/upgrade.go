@@ -52,7 +52,7 @@ func (e *engineConn) upgrade() {
 	e.mu.Unlock()
 
 	// Nobody else writes now: the writer is paused.
-	if err := wt.write(e.ctx, []engine.Packet{{Type: engine.Upgrade}}); err != nil {
+	if err := wt.write(e.ctx, []engine.Packet{{Type: engine.PacketUpgrade}}); err != nil {
 		e.close(ReasonTransportError, fmt.Errorf("socket.io client: upgrade: %w", err))
 		return
 	}
@@ -72,7 +72,7 @@ func (e *engineConn) upgrade() {
 
 // probeWS sends the probe ping and waits for its pong.
 func (e *engineConn) probeWS(ctx context.Context, wt *wsTransport) bool {
-	if err := wt.write(ctx, []engine.Packet{{Type: engine.Ping, Data: []byte("probe")}}); err != nil {
+	if err := wt.write(ctx, []engine.Packet{{Type: engine.PacketPing, Data: []byte("probe")}}); err != nil {
 		return false
 	}
 	if dl, ok := ctx.Deadline(); ok {
@@ -80,5 +80,5 @@ func (e *engineConn) probeWS(ctx context.Context, wt *wsTransport) bool {
 	}
 	p, err := wt.read()
 	_ = wt.conn.SetReadDeadline(time.Time{})
-	return err == nil && p.Type == engine.Pong && string(p.Data) == "probe"
+	return err == nil && p.Type == engine.PacketPong && string(p.Data) == "probe"
 }

@@ -21,9 +21,9 @@ import (
 func benchPackets() []engine.Packet {
 	ps := make([]engine.Packet, 16)
 	for i := range ps {
-		ps[i] = engine.Packet{Type: engine.MessageType, Data: []byte(`2["chat",{"user":"ann","text":"` + strings.Repeat("x", 40) + `"}]`)}
+		ps[i] = engine.Packet{Type: engine.PacketMessage, Data: []byte(`2["chat",{"user":"ann","text":"` + strings.Repeat("x", 40) + `"}]`)}
 	}
-	ps[7] = engine.Packet{Type: engine.MessageType, Data: make([]byte, 256), Binary: true}
+	ps[7] = engine.Packet{Type: engine.PacketMessage, Data: make([]byte, 256), Binary: true}
 	return ps
 }
 

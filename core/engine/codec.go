@@ -13,13 +13,28 @@ type PacketType byte
 
 // The Engine.IO v4 packet types.
 const (
-	Open        PacketType = iota // '0': handshake, server to client
-	Close                         // '1': close the transport/session
-	Ping                          // '2': heartbeat (server to client in v4), also "2probe" during upgrade
-	Pong                          // '3': heartbeat answer, also "3probe" during upgrade
-	MessageType                   // '4': application data
-	Upgrade                       // '5': completes an upgrade
-	Noop                          // '6': releases a pending polling GET during an upgrade
+	PacketOpen    PacketType = iota // '0': handshake, server to client
+	PacketClose                     // '1': close the transport/session
+	PacketPing                      // '2': heartbeat (server to client in v4), also "2probe" during upgrade
+	PacketPong                      // '3': heartbeat answer, also "3probe" during upgrade
+	PacketMessage                   // '4': application data
+	PacketUpgrade                   // '5': completes an upgrade
+	PacketNoop                      // '6': releases a pending polling GET during an upgrade
+)
+
+// The old names of the packet types, from before they shared the Packet
+// prefix (MessageType could not be Message, which names the handler's type).
+//
+// Deprecated: use PacketOpen, PacketClose, PacketPing, PacketPong,
+// PacketMessage, PacketUpgrade and PacketNoop.
+const (
+	Open        = PacketOpen
+	Close       = PacketClose
+	Ping        = PacketPing
+	Pong        = PacketPong
+	MessageType = PacketMessage
+	Upgrade     = PacketUpgrade
+	Noop        = PacketNoop
 )
 
 var packetTypeNames = [...]string{"open", "close", "ping", "pong", "message", "upgrade", "noop"}
@@ -33,7 +48,7 @@ func (t PacketType) String() string {
 }
 
 // Valid reports whether t is one of the seven Engine.IO packet types.
-func (t PacketType) Valid() bool { return t <= Noop }
+func (t PacketType) Valid() bool { return t <= PacketNoop }
 
 // Packet is one Engine.IO packet. Binary is only meaningful for MessageType:
 // Data then holds raw bytes that travel as a binary WebSocket frame or as
@@ -98,7 +113,7 @@ func grow(dst []byte, n int) []byte {
 // is decoded into a new slice.
 func DecodePacket(data []byte, binary bool) (Packet, error) {
 	if binary {
-		return Packet{Type: MessageType, Data: data[:len(data):len(data)], Binary: true}, nil
+		return Packet{Type: PacketMessage, Data: data[:len(data):len(data)], Binary: true}, nil
 	}
 	if len(data) == 0 {
 		return Packet{}, malformed("empty packet")
@@ -111,7 +126,7 @@ func DecodePacket(data []byte, binary bool) (Packet, error) {
 		if err != nil {
 			return Packet{}, malformed("bad base64: %v", err)
 		}
-		return Packet{Type: MessageType, Data: out[:n:n], Binary: true}, nil
+		return Packet{Type: PacketMessage, Data: out[:n:n], Binary: true}, nil
 	}
 	if c < '0' || c > '6' {
 		return Packet{}, malformed("unknown packet type %q", c)

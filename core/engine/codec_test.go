@@ -14,16 +14,16 @@ func TestEncodePacket(t *testing.T) {
 		p    engine.Packet
 		want string
 	}{
-		{engine.Packet{Type: engine.Open, Data: []byte(`{"sid":"x"}`)}, `0{"sid":"x"}`},
-		{engine.Packet{Type: engine.Close}, "1"},
-		{engine.Packet{Type: engine.Ping, Data: []byte("probe")}, "2probe"},
-		{engine.Packet{Type: engine.Pong}, "3"},
-		{engine.Packet{Type: engine.MessageType, Data: []byte("héllo")}, "4héllo"},
-		{engine.Packet{Type: engine.MessageType}, "4"},
-		{engine.Packet{Type: engine.Upgrade}, "5"},
-		{engine.Packet{Type: engine.Noop}, "6"},
-		{engine.Packet{Type: engine.MessageType, Data: []byte{1, 2, 3, 4}, Binary: true}, "bAQIDBA=="},
-		{engine.Packet{Type: engine.MessageType, Data: nil, Binary: true}, "b"},
+		{engine.Packet{Type: engine.PacketOpen, Data: []byte(`{"sid":"x"}`)}, `0{"sid":"x"}`},
+		{engine.Packet{Type: engine.PacketClose}, "1"},
+		{engine.Packet{Type: engine.PacketPing, Data: []byte("probe")}, "2probe"},
+		{engine.Packet{Type: engine.PacketPong}, "3"},
+		{engine.Packet{Type: engine.PacketMessage, Data: []byte("héllo")}, "4héllo"},
+		{engine.Packet{Type: engine.PacketMessage}, "4"},
+		{engine.Packet{Type: engine.PacketUpgrade}, "5"},
+		{engine.Packet{Type: engine.PacketNoop}, "6"},
+		{engine.Packet{Type: engine.PacketMessage, Data: []byte{1, 2, 3, 4}, Binary: true}, "bAQIDBA=="},
+		{engine.Packet{Type: engine.PacketMessage, Data: nil, Binary: true}, "b"},
 	} {
 		if got := string(engine.EncodePacket([]byte("pre"), tc.p)); got != "pre"+tc.want {
 			t.Errorf("EncodePacket(%+v) = %q, want %q", tc.p, got, "pre"+tc.want)
@@ -39,13 +39,13 @@ func TestDecodePacket(t *testing.T) {
 		want    engine.Packet
 		wantErr bool
 	}{
-		{in: "4hello", want: engine.Packet{Type: engine.MessageType, Data: []byte("hello")}},
-		{in: "2probe", want: engine.Packet{Type: engine.Ping, Data: []byte("probe")}},
-		{in: "3", want: engine.Packet{Type: engine.Pong, Data: []byte{}}},
-		{in: "6", want: engine.Packet{Type: engine.Noop, Data: []byte{}}},
-		{in: "bAQIDBA==", want: engine.Packet{Type: engine.MessageType, Data: []byte{1, 2, 3, 4}, Binary: true}},
-		{in: "b", want: engine.Packet{Type: engine.MessageType, Data: []byte{}, Binary: true}},
-		{in: "\x00\xff", binary: true, want: engine.Packet{Type: engine.MessageType, Data: []byte{0, 0xff}, Binary: true}},
+		{in: "4hello", want: engine.Packet{Type: engine.PacketMessage, Data: []byte("hello")}},
+		{in: "2probe", want: engine.Packet{Type: engine.PacketPing, Data: []byte("probe")}},
+		{in: "3", want: engine.Packet{Type: engine.PacketPong, Data: []byte{}}},
+		{in: "6", want: engine.Packet{Type: engine.PacketNoop, Data: []byte{}}},
+		{in: "bAQIDBA==", want: engine.Packet{Type: engine.PacketMessage, Data: []byte{1, 2, 3, 4}, Binary: true}},
+		{in: "b", want: engine.Packet{Type: engine.PacketMessage, Data: []byte{}, Binary: true}},
+		{in: "\x00\xff", binary: true, want: engine.Packet{Type: engine.PacketMessage, Data: []byte{0, 0xff}, Binary: true}},
 		{in: "", wantErr: true},
 		{in: "7", wantErr: true},
 		{in: "a", wantErr: true},
@@ -82,10 +82,10 @@ func TestDecodedDataIsClipped(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	t.Parallel()
 	in := []engine.Packet{
-		{Type: engine.MessageType, Data: []byte("a")},
-		{Type: engine.Ping},
-		{Type: engine.MessageType, Data: []byte{0x1e, 0, 1}, Binary: true},
-		{Type: engine.MessageType, Data: []byte("€")},
+		{Type: engine.PacketMessage, Data: []byte("a")},
+		{Type: engine.PacketPing},
+		{Type: engine.PacketMessage, Data: []byte{0x1e, 0, 1}, Binary: true},
+		{Type: engine.PacketMessage, Data: []byte("€")},
 	}
 	enc := engine.AppendPayload(nil, in)
 	if want := "4a\x1e2\x1ebHgAB\x1e4€"; string(enc) != want {
@@ -124,10 +124,10 @@ func TestDecodePayloadErrors(t *testing.T) {
 
 func TestPacketTypeString(t *testing.T) {
 	t.Parallel()
-	if engine.MessageType.String() != "message" || engine.Noop.String() != "noop" || engine.PacketType(9).String() != "PacketType(9)" {
+	if engine.PacketMessage.String() != "message" || engine.PacketNoop.String() != "noop" || engine.PacketType(9).String() != "PacketType(9)" {
 		t.Fatal("String")
 	}
-	if !engine.Noop.Valid() || engine.PacketType(7).Valid() {
+	if !engine.PacketNoop.Valid() || engine.PacketType(7).Valid() {
 		t.Fatal("Valid")
 	}
 }

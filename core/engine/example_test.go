@@ -49,9 +49,9 @@ func Example() {
 
 func ExampleAppendPayload() {
 	payload := engine.AppendPayload(nil, []engine.Packet{
-		{Type: engine.MessageType, Data: []byte("hello")},
-		{Type: engine.Ping},
-		{Type: engine.MessageType, Data: []byte{1, 2, 3, 4}, Binary: true},
+		{Type: engine.PacketMessage, Data: []byte("hello")},
+		{Type: engine.PacketPing},
+		{Type: engine.PacketMessage, Data: []byte{1, 2, 3, 4}, Binary: true},
 	})
 	fmt.Printf("%q\n", payload)
 	// Output: "4hello\x1e2\x1ebAQIDBA=="

@@ -32,7 +32,7 @@ func (s *Session) onHeartbeat(gen uint64) {
 		s.closeLocked(ReasonPingTimeout, nil)
 		return
 	}
-	s.pushLocked(Packet{Type: Ping})
+	s.pushLocked(Packet{Type: PacketPing})
 	s.kickLocked()
 	s.armHeartbeatLocked(s.srv.opts.PingTimeout, true)
 }

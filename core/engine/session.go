@@ -133,7 +133,7 @@ func (s *Session) open() bool { return sessionState(s.state.Load()) == stateOpen
 // start queues the open packet, calls OnOpen and starts the heartbeat.
 func (s *Session) start(upgrades []string) {
 	s.mu.Lock()
-	s.queue = append(s.queue, Packet{Type: Open, Data: s.srv.openPacket(s.id, upgrades)})
+	s.queue = append(s.queue, Packet{Type: PacketOpen, Data: s.srv.openPacket(s.id, upgrades)})
 	s.mu.Unlock()
 	s.debug("session open", "transport", s.transport)
 
@@ -196,7 +196,7 @@ func (s *Session) send(msgs []Message, volatile bool) error {
 		return ErrQueueFull
 	}
 	for _, m := range msgs {
-		s.queue = append(s.queue, Packet{Type: MessageType, Data: m.Data, Binary: m.Binary})
+		s.queue = append(s.queue, Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary})
 	}
 	s.queueBytes += n
 	s.kickLocked()
@@ -293,16 +293,16 @@ func (s *Session) deliver(m Message) {
 // handlePacket acts on one packet from the client (any transport).
 func (s *Session) handlePacket(p Packet) {
 	switch p.Type {
-	case MessageType:
+	case PacketMessage:
 		s.deliver(Message{Data: p.Data, Binary: p.Binary})
-	case Pong:
+	case PacketPong:
 		s.onPong()
-	case Close:
+	case PacketClose:
 		s.mu.Lock()
 		s.clientClosed = true
 		s.closeLocked(ReasonTransportClose, nil)
 		s.mu.Unlock()
-	case Ping:
+	case PacketPing:
 		s.closeNow(ReasonTransportError, errInvalidHeartbeat)
 	default: // open, upgrade, noop: nothing to do
 	}
@@ -350,7 +350,7 @@ func (s *Session) closeGraceful(reason string) {
 
 func (s *Session) hasMessagesLocked() bool {
 	for _, p := range s.queue {
-		if p.Type == MessageType {
+		if p.Type == PacketMessage {
 			return true
 		}
 	}

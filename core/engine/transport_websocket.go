@@ -498,7 +498,7 @@ func (s *Session) probeLoop(w *wsConn, br *bufio.Reader) bool {
 			return false
 		}
 		switch {
-		case p.Type == Ping && string(p.Data) == "probe" && !p.Binary:
+		case p.Type == PacketPing && string(p.Data) == "probe" && !p.Binary:
 			// probed is set before "3probe" goes out: from the moment the
 			// client may pause its polling, a close waits for its "5"
 			// instead of counting on a GET that will not come.
@@ -510,11 +510,11 @@ func (s *Session) probeLoop(w *wsConn, br *bufio.Reader) bool {
 			s.probed = true
 			s.wakeGetLocked() // the pending GET answers a noop
 			s.mu.Unlock()
-			if err := w.writeText(Packet{Type: Pong, Data: []byte("probe")}); err != nil {
+			if err := w.writeText(Packet{Type: PacketPong, Data: []byte("probe")}); err != nil {
 				s.abortProbe(w)
 				return false
 			}
-		case p.Type == Upgrade && !p.Binary:
+		case p.Type == PacketUpgrade && !p.Binary:
 			// A session closing gracefully still switches: the queue and
 			// the close then go over the WebSocket (as in Node).
 			s.mu.Lock()

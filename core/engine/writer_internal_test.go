@@ -23,7 +23,7 @@ func BenchmarkWriteBatch(b *testing.B) {
 	w := &wsConn{nc: nc, writeTimeout: time.Second}
 	batch := make([]Packet, 64)
 	for i := range batch {
-		batch[i] = Packet{Type: MessageType, Data: []byte(`2["bench:msg",{"i":1,"ts":12345,"p":"` + strings.Repeat("x", 100) + `"}]`)}
+		batch[i] = Packet{Type: PacketMessage, Data: []byte(`2["bench:msg",{"i":1,"ts":12345,"p":"` + strings.Repeat("x", 100) + `"}]`)}
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(64 * (len(batch[0].Data) + 3)))
