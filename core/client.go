@@ -31,7 +31,7 @@ type client struct {
 }
 
 func newClient(srv *Server, sess *engine.Session) *client {
-	ctx := sess.Handshake().Context
+	ctx := sess.OpenRequest().Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -158,7 +158,7 @@ func (c *client) connect(p *parser.Packet) {
 // handshake builds the Socket.IO handshake of a socket from the engine's
 // snapshot of the request and the CONNECT payload.
 func (c *client) handshake(auth json.RawMessage) *Handshake {
-	eh := c.sess.Handshake()
+	eh := c.sess.OpenRequest()
 	return &Handshake{
 		Header:  eh.Header,
 		Time:    eh.Time,

@@ -257,7 +257,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 	}
 	var s *Socket
 	if recovering {
-		_ = n.adp.RestoreSession(pid, offset, func(sess *adapter.Session) {
+		_ = n.adp.RestoreSession(pid, offset, func(sess *adapter.SocketState) {
 			// A pid whose socket is still connected (its old transport
 			// has not timed out yet) cannot be restored twice.
 			if _, live := n.Socket(sess.SID); live {

@@ -52,7 +52,7 @@ type Socket struct {
 	acks          map[uint64]adapter.AckFunc
 }
 
-func newSocket(n *Namespace, c *client, hs *Handshake, sess *adapter.Session) *Socket {
+func newSocket(n *Namespace, c *client, hs *Handshake, sess *adapter.SocketState) *Socket {
 	s := &Socket{nsp: n, client: c, handshake: hs}
 	if sess != nil {
 		s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true

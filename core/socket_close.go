@@ -84,7 +84,7 @@ func (s *Socket) onClose() {
 		s.safeCall("disconnecting", func() { fn(s, reason) })
 	}
 	if s.nsp.srv.opts.ConnectionStateRecovery != nil && recoverable[reason] {
-		s.nsp.adp.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
+		s.nsp.adp.PersistSession(&adapter.SocketState{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
 	}
 	s.nsp.adp.DelAll(s.id)
 	s.nsp.remove(s)

@@ -207,7 +207,7 @@ type Adapter interface {
 
 	// PersistSession keeps the state of a socket that went away
 	// unexpectedly, for connection state recovery.
-	PersistSession(s *Session)
+	PersistSession(s *SocketState)
 	// RestoreSession forgets the persisted session pid and calls fn with it
 	// and the packets it missed after offset, while no Broadcast,
 	// BroadcastWithAck or EmitToSocket of this adapter is under way: fn
@@ -215,7 +215,7 @@ type Adapter interface {
 	// no send falls between the two. It returns ErrNoSession, without
 	// calling fn, when there is no session or it cannot be restored. fn
 	// must not send.
-	RestoreSession(pid, offset string, fn func(*Session)) error
+	RestoreSession(pid, offset string, fn func(*SocketState)) error
 
 	// Close releases the adapter's resources. The server calls it once,
 	// when it closes.

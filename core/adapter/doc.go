@@ -13,7 +13,7 @@
 //   - [BroadcastOptions] selects the target sockets: rooms, exceptions, flags.
 //   - [SocketInfo] and [Handshake] describe a socket for FetchSockets, in the
 //     JSON shape Node's adapters exchange.
-//   - [Session] is what connection state recovery persists for a socket that
+//   - [SocketState] is what connection state recovery persists for a socket that
 //     went away unexpectedly; [Recordable] and [WithOffset] are the rule and
 //     the means of giving a packet its recovery offset.
 //

@@ -150,11 +150,11 @@ func localInfo(s Socket) SocketInfo {
 	return SocketInfo{ID: s.ID(), Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data(), Local: true}
 }
 
-// Session is the state kept for a socket that went away unexpectedly, so that
+// SocketState is the state kept for a socket that went away unexpectedly, so that
 // a client reconnecting within the recovery window gets it back. It is
 // handed over whole: PersistSession's caller lets go of it, and
-// RestoreSession's fn gets a Session of its own.
-type Session struct {
+// RestoreSession's fn gets a SocketState of its own.
+type SocketState struct {
 	// SID is the socket's public id, PID its private id (the client's proof).
 	SID, PID string
 	Rooms    []Room
@@ -163,3 +163,8 @@ type Session struct {
 	// client's last offset, oldest first; RestoreSession fills it.
 	Missed []*parser.Packet
 }
+
+// Session is the old name of SocketState.
+//
+// Deprecated: use SocketState.
+type Session = SocketState

@@ -340,7 +340,7 @@ func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
 
 // PersistSession keeps s for connection state recovery; without recovery it
 // does nothing.
-func (m *Memory) PersistSession(s *Session) {
+func (m *Memory) PersistSession(s *SocketState) {
 	if m.rec != nil {
 		m.rec.persist(s)
 	}
@@ -350,7 +350,7 @@ func (m *Memory) PersistSession(s *Session) {
 // the packets it missed after offset while no broadcast is under way, so fn
 // can put the socket back in its rooms and queue the missed packets before
 // any later broadcast reaches it. fn must not broadcast.
-func (m *Memory) RestoreSession(pid, offset string, fn func(*Session)) error {
+func (m *Memory) RestoreSession(pid, offset string, fn func(*SocketState)) error {
 	if m.rec == nil {
 		return ErrNoSession
 	}

@@ -256,9 +256,9 @@ func TestRecordableAndWithOffset(t *testing.T) {
 }
 
 // restore returns the session RestoreSession hands to its callback.
-func restore(m *Memory, pid, offset string) (*Session, error) {
-	var got *Session
-	err := m.RestoreSession(pid, offset, func(s *Session) { got = s })
+func restore(m *Memory, pid, offset string) (*SocketState, error) {
+	var got *SocketState
+	err := m.RestoreSession(pid, offset, func(s *SocketState) { got = s })
 	return got, err
 }
 
@@ -275,7 +275,7 @@ func TestRecoveryReplaysMissedPackets(t *testing.T) {
 		t.Fatalf("broadcast without offset: %v", seen)
 	}
 	offset := seen[1].(string)
-	m.PersistSession(&Session{SID: "a", PID: "pid", Rooms: m.SocketRooms("a"), Data: "d"})
+	m.PersistSession(&SocketState{SID: "a", PID: "pid", Rooms: m.SocketRooms("a"), Data: "d"})
 	m.DelAll("a")
 	_ = m.Broadcast(event("missed", 1), BroadcastOptions{Rooms: []Room{"news"}})
 	_ = m.Broadcast(event("other"), BroadcastOptions{Rooms: []Room{"sports"}})
@@ -290,7 +290,7 @@ func TestRecoveryReplaysMissedPackets(t *testing.T) {
 		t.Errorf("unknown offset: %v", err)
 	}
 	// A failed restore forgets the session, as Node does.
-	m.PersistSession(&Session{SID: "a", PID: "pid", Rooms: []Room{"a", "news"}, Data: "d"})
+	m.PersistSession(&SocketState{SID: "a", PID: "pid", Rooms: []Room{"a", "news"}, Data: "d"})
 	s, err := restore(m, "pid", offset)
 	if err != nil {
 		t.Fatal(err)
@@ -324,9 +324,9 @@ func TestRecoveryBounds(t *testing.T) {
 		t.Errorf("kept %d packets, cap 3", len(m.rec.kept))
 	}
 	first := m.rec.kept[0].offset
-	m.PersistSession(&Session{SID: "s", PID: "p"})
+	m.PersistSession(&SocketState{SID: "s", PID: "p"})
 	now = now.Add(30 * time.Second)
-	m.PersistSession(&Session{SID: "s2", PID: "p2"})
+	m.PersistSession(&SocketState{SID: "s2", PID: "p2"})
 	now = now.Add(31 * time.Second) // p expired, p2 not
 	if _, err := restore(m, "p", first); err != ErrNoSession {
 		t.Errorf("expired session restored: %v", err)

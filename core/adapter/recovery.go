@@ -51,7 +51,7 @@ type keptPacket struct {
 }
 
 type keptSession struct {
-	s       *Session
+	s       *SocketState
 	expires time.Time
 }
 
@@ -122,7 +122,7 @@ func (r *recovery) prune(now time.Time) {
 	}
 }
 
-func (r *recovery) persist(s *Session) {
+func (r *recovery) persist(s *SocketState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -130,7 +130,7 @@ func (r *recovery) persist(s *Session) {
 	r.sess[s.PID] = keptSession{s: s, expires: now.Add(r.opts.MaxDisconnectionDuration)}
 }
 
-func (r *recovery) restore(pid, offset string) (*Session, error) {
+func (r *recovery) restore(pid, offset string) (*SocketState, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()

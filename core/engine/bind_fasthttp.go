@@ -18,7 +18,7 @@ import (
 // ServeFastHTTP serves Engine.IO natively on fasthttp, polling and WebSocket
 // (with websocket.FastHTTPUpgrader; a WebSocket runs after the handler
 // returned, on the hijacked connection). ctx becomes the sessions'
-// Handshake.Context (nil means context.Background()). fasthttp cannot tell
+// OpenRequest.Context (nil means context.Background()). fasthttp cannot tell
 // when a client aborts a request, so a vanished polling client is detected by
 // the heartbeat. Polling responses are bounded by Options.WriteTimeout as on
 // net/http, whatever the fasthttp server's WriteTimeout. fasthttp reads a

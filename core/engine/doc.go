@@ -5,7 +5,7 @@
 //
 // # Map of the package
 //
-//   - server.go: Server, Handler, Message, Handshake, the Request / Response /
+//   - server.go: Server, Handler, Message, OpenRequest, the Request / Response /
 //     Upgrader transport hooks, request routing and handshakes.
 //   - session.go: Session, its outbound queue (bounded, coalesced), Send,
 //     SendVolatile, Close and the close paths.

@@ -42,7 +42,7 @@ func TestFastHTTPPolling(t *testing.T) {
 		t.Errorf("Headers hook not applied")
 	}
 	s := e.rec.nextOpen(t)
-	hs := s.Handshake()
+	hs := s.OpenRequest()
 	if hs.Header.Get("X-Test") != "fast" || hs.Query.Get("q") != "1" || hs.RemoteAddr == "" || hs.Context == nil {
 		t.Fatalf("handshake %+v", hs)
 	}

@@ -48,7 +48,7 @@ func TestHandshakePolling(t *testing.T) {
 	if s.Transport() != engine.TransportPolling || e.srv.Count() != 1 {
 		t.Fatalf("transport %q count %d", s.Transport(), e.srv.Count())
 	}
-	hs := s.Handshake()
+	hs := s.OpenRequest()
 	if hs.Query.Get("foo") != "bar" || hs.Header.Get("X-Test") != "yes" || hs.RemoteAddr == "" || hs.Secure ||
 		!strings.Contains(hs.URL, "foo=bar") || time.Since(hs.Time) > wait || hs.Context == nil {
 		t.Fatalf("handshake %+v", hs)
@@ -138,7 +138,7 @@ func TestHandshakeContextDetached(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := rec.nextOpen(t)
-	ctx := s.Handshake().Context
+	ctx := s.OpenRequest().Context
 	if ctx.Value(key{}) != "user-42" {
 		t.Fatalf("context value %v", ctx.Value(key{}))
 	}

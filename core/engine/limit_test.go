@@ -179,8 +179,8 @@ func TestHandshakesPerIPKeyedByIP(t *testing.T) {
 		}
 		t.Fatalf("client from another IP refused: %v", err)
 	}
-	if s := e.rec.nextOpen(t); !strings.HasPrefix(s.Handshake().RemoteAddr, "127.0.0.2:") {
-		t.Fatalf("remote addr %q", s.Handshake().RemoteAddr)
+	if s := e.rec.nextOpen(t); !strings.HasPrefix(s.OpenRequest().RemoteAddr, "127.0.0.2:") {
+		t.Fatalf("remote addr %q", s.OpenRequest().RemoteAddr)
 	}
 }
 

@@ -45,10 +45,11 @@ type Handler interface {
 	OnClose(s *Session, reason string, err error)
 }
 
-// Handshake is an immutable snapshot of the request that opened a session.
+// OpenRequest is an immutable snapshot of the HTTP request that opened a
+// session (the Engine.IO handshake; core.Handshake is the Socket.IO one).
 // It is copied from the request, so it stays valid after the request
 // returned, and it may be read from any goroutine.
-type Handshake struct {
+type OpenRequest struct {
 	Header http.Header // the request's headers, Host included
 	Query  url.Values
 	// RemoteAddr is the client's address as the HTTP stack gives it,
@@ -61,6 +62,11 @@ type Handshake struct {
 	// the values integrations put there, but is never canceled.
 	Context context.Context
 }
+
+// Handshake is the old name of OpenRequest.
+//
+// Deprecated: use OpenRequest.
+type Handshake = OpenRequest
 
 // Request is one HTTP request as the engine sees it; Server.ServeHTTP and
 // Server.ServeFastHTTP implement it for net/http and fasthttp, and other
@@ -434,8 +440,8 @@ func newSID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-func newHandshake(req Request) *Handshake {
-	return &Handshake{
+func newOpenRequest(req Request) *OpenRequest {
+	return &OpenRequest{
 		Header:     req.Headers(),
 		Query:      req.QueryValues(),
 		RemoteAddr: req.RemoteAddr(),
@@ -475,7 +481,7 @@ func (s *Server) handshakePolling(req Request, res Response) {
 		writeError(res, errBadRequest)
 		return
 	}
-	sess := newSession(s, sid, newHandshake(req), TransportPolling)
+	sess := newSession(s, sid, newOpenRequest(req), TransportPolling)
 	if e := s.register(sess); e != nil {
 		writeError(res, e)
 		return
@@ -495,7 +501,7 @@ func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
 		writeError(res, errBadRequest)
 		return
 	}
-	hs := newHandshake(req)
+	hs := newOpenRequest(req)
 	h := http.Header{}
 	s.handshakeHeaders(req, sid, h)
 	err = up.Upgrade(h, func(c *websocket.Conn) {

@@ -22,7 +22,7 @@ const (
 type Session struct {
 	srv *Server
 	id  string
-	hs  *Handshake
+	hs  *OpenRequest
 
 	attached atomic.Pointer[any]
 	state    atomic.Int32 // sessionState; written under mu
@@ -67,7 +67,7 @@ type Session struct {
 	clientClosed bool // the client sent a close packet: a waiting GET gets a noop
 }
 
-func newSession(srv *Server, id string, hs *Handshake, transport string) *Session {
+func newSession(srv *Server, id string, hs *OpenRequest, transport string) *Session {
 	return &Session{
 		srv:       srv,
 		id:        id,
@@ -89,8 +89,13 @@ func (s *Session) debug(msg string, args ...any) {
 // ID returns the session ID (the "sid").
 func (s *Session) ID() string { return s.id }
 
-// Handshake returns the snapshot of the request that opened the session.
-func (s *Session) Handshake() *Handshake { return s.hs }
+// OpenRequest returns the snapshot of the request that opened the session.
+func (s *Session) OpenRequest() *OpenRequest { return s.hs }
+
+// Handshake is the old name of OpenRequest.
+//
+// Deprecated: use OpenRequest.
+func (s *Session) Handshake() *OpenRequest { return s.hs }
 
 // Transport returns "polling" or "websocket"; it changes once after an
 // upgrade.
