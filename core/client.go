@@ -68,6 +68,7 @@ func (c *client) closeFor(reason string) {
 }
 
 func (c *client) onMessage(m engine.Message) {
+	c.srv.observeMessages(true, m)
 	p, err := c.dec.Decode(m.Data, m.Binary)
 	if err != nil {
 		c.srv.opts.Logger.Debug("socket.io: bad packet", "sid", c.sess.ID(), "err", err)
@@ -265,12 +266,19 @@ func (c *client) write(text []byte, att [][]byte, volatile bool) error {
 	}
 	if volatile {
 		err := c.sess.SendVolatile(msgs...)
+		if err == nil {
+			c.srv.observeMessages(false, msgs...)
+		}
 		if errors.Is(err, engine.ErrDropped) {
 			return nil
 		}
 		return err
 	}
-	return c.sess.Send(msgs...)
+	err := c.sess.Send(msgs...)
+	if err == nil {
+		c.srv.observeMessages(false, msgs...)
+	}
+	return err
 }
 
 // onClose runs when the engine session closed: every socket disconnects with

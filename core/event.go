@@ -152,6 +152,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	if h := s.nsp.srv.opts.Hooks.OnEventIn; h != nil {
 		h(s, name, encodedSize(p.Raw, p.Attachments))
 	}
+	s.observeEventIn(e)
 	mws := s.nsp.eventChain()
 	s.mu.Lock()
 	anys := s.onAny

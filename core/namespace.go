@@ -298,6 +298,7 @@ func (n *Namespace) add(c *client, hs *Handshake) {
 	if h := n.srv.opts.Hooks.OnConnect; h != nil {
 		h(s)
 	}
+	s.observeConnect()
 	for _, fn := range conns {
 		s.safeCall("connection", func() { fn(s) })
 	}

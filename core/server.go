@@ -30,7 +30,8 @@ type Server struct {
 	closed  atomic.Bool
 	// binPackets is set when the parser's packets are binary messages.
 	binPackets bool
-	client     *clientServer // nil unless Options.ServeClient
+	client     *clientServer             // nil unless Options.ServeClient
+	obs        atomic.Pointer[observers] // Observe's; nil for none
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -320,6 +321,7 @@ type engineHandler Server
 
 func (h *engineHandler) OnOpen(sess *engine.Session) {
 	sess.Attach(newClient((*Server)(h), sess))
+	(*Server)(h).observeConn(sess, "", true)
 }
 
 func (h *engineHandler) OnMessage(sess *engine.Session, m engine.Message) {
@@ -332,4 +334,5 @@ func (h *engineHandler) OnClose(sess *engine.Session, reason string, _ error) {
 	if c, ok := sess.Attached().(*client); ok {
 		c.onClose(reason)
 	}
+	(*Server)(h).observeConn(sess, reason, false)
 }

@@ -143,6 +143,7 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+	s.observeData()
 }
 
 // SetValue stores v under key for the socket's lifetime (disconnect

@@ -95,6 +95,7 @@ func (s *Socket) onClose() {
 	if h := s.nsp.srv.opts.Hooks.OnDisconnect; h != nil {
 		h(s, reason)
 	}
+	s.observeDisconnect(reason)
 	for _, fn := range disconnect {
 		s.safeCall("disconnect", func() { fn(s, reason) })
 	}

@@ -58,6 +58,7 @@ func (s *Socket) emit(ctx context.Context, event string, args []any, volatile bo
 		if s.listensOut.Load() {
 			s.notifyOutgoing(p)
 		}
+		s.observeEventOut(p)
 		var err error
 		if text, att, err = s.nsp.srv.opts.Parser.Encode(p); err != nil {
 			return err
@@ -195,6 +196,7 @@ func (s *Socket) deliver(p *adapter.EncodedPacket, flags adapter.BroadcastFlags,
 	if s.listensOut.Load() {
 		s.notifyOutgoing(p.Packet)
 	}
+	s.observeEventOut(p.Packet)
 	err := s.client.write(p.Text, p.Attachments, flags.Volatile)
 	if err != nil && ack != nil {
 		s.takeAck(p.Packet.ID)

@@ -125,7 +125,7 @@ func (a *Adapter) onRequest(payload []byte) {
 	case typeRemoteFetch:
 		opts := readOpts(getObject(o, "opts"))
 		opts.Flags = adapter.BroadcastFlags{Local: true}
-		infos, _ := a.Memory.FetchSockets(ctx, opts)
+		infos := a.Memory.PeerSockets(ctx, opts)
 		b, err := socketsResponse(reqID, infos)
 		if err != nil {
 			a.report(fmt.Errorf("sioredis: encoding sockets for fetchSockets: %w", err))

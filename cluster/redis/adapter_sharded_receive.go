@@ -91,7 +91,7 @@ func (a *ShardedAdapter) onMessage(o *object) {
 	case msgFetchSockets:
 		opts := readOpts(getObject(d, "opts"))
 		opts.Flags = adapter.BroadcastFlags{Local: true}
-		infos, _ := a.Memory.FetchSockets(context.Background(), opts)
+		infos := a.Memory.PeerSockets(context.Background(), opts)
 		socks, err := socketTrees(infos)
 		if err != nil {
 			a.report(fmt.Errorf("sioredis: encoding sockets for fetchSockets: %w", err))

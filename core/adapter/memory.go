@@ -16,7 +16,8 @@ import (
 // outside the lock of the rooms: its sockets may join and leave rooms from
 // the outgoing listeners that [Namespace.Deliver] runs.
 type Memory struct {
-	nsp Namespace
+	nsp   Namespace
+	watch RoomWatcher // nsp, when it watches room changes; else nil
 
 	// bmu orders broadcasts against session restores: broadcasts share it,
 	// a restore holds it alone, so a restored socket gets its missed
@@ -51,6 +52,7 @@ func NewMemory(nsp Namespace, opts MemoryOptions) *Memory {
 	if opts.Recovery != nil {
 		m.rec = newRecovery(*opts.Recovery)
 	}
+	m.watch, _ = nsp.(RoomWatcher)
 	return m
 }
 
@@ -88,8 +90,12 @@ func (m *Memory) addLocked(id SocketID, rooms []Room) {
 	for _, r := range rooms {
 		mine.add(r)
 		members := m.rooms[r]
+		before := members.len()
 		members.add(id)
 		m.rooms[r] = members
+		if m.watch != nil && members.len() > before {
+			m.watch.RoomJoined(r, id)
+		}
 	}
 	m.sids[id] = mine
 }
@@ -110,7 +116,11 @@ func (m *Memory) delMember(room Room, id SocketID) {
 	if !ok {
 		return
 	}
+	before := members.len()
 	members.del(id)
+	if m.watch != nil && members.len() < before {
+		m.watch.RoomLeft(room, id)
+	}
 	if members.len() == 0 {
 		delete(m.rooms, room)
 	} else {

@@ -530,6 +530,7 @@ func (s *Session) probeLoop(w *wsConn, br *bufio.Reader) bool {
 			s.kickLocked()
 			s.mu.Unlock()
 			s.debug("upgraded", "transport", TransportWebSocket)
+			s.upgraded()
 			return true
 		default:
 			s.abortProbe(w)
