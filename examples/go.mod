@@ -7,10 +7,12 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/gosio/gosio v0.0.0
+	github.com/gosio/gosio/admin v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.7
 	github.com/redis/go-redis/v9 v9.17.3
 	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.54.0
 )
 
 require (
@@ -53,7 +55,6 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/arch v0.23.0 // indirect
-	golang.org/x/crypto v0.54.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
@@ -92,3 +93,5 @@ replace github.com/gosio/gosio/adapters/fiberv3 => ../adapters/fiberv3
 replace github.com/gosio/gosio/cluster/redis => ../cluster/redis
 
 replace github.com/gosio/gosio/clientdist => ../clientdist
+
+replace github.com/gosio/gosio/admin => ../admin

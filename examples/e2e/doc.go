@@ -12,6 +12,7 @@
 //
 //	TestClient/<integration>/<websocket|polling|upgrade>/<case>
 //	TestBrowser/<integration>/<case>
+//	TestAdminUI/<case>
 //
 // Files:
 //
@@ -24,6 +25,9 @@
 //	browser_test.go          TestBrowser: Chromium and the browser bundle
 //	client.test.mjs          the Node cases
 //	browser.test.mjs         the browser cases; www/ holds the chat page
+//	admin_test.go            TestAdminUI: the real Socket.IO Admin UI in
+//	                         Chromium, on one server and two on Redis
+//	admin.test.mjs           its cases; www/admin-user.html, the watched page
 //	lib.mjs, reporter.mjs    helpers, and the reporter node_test.go reads
 //
 // Run it from the examples module:
