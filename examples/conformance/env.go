@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
+
+	"github.com/gosio/gosio/admin"
 
 	"github.com/gosio/gosio/clientdist"
 	"github.com/gosio/gosio/core"
@@ -13,6 +16,8 @@ import (
 // Socket.IO server's options:
 //
 //	PARSER=msgpack   the socket.io-msgpack-parser wire format
+//
+//	ADMIN_UI=1       the Admin UI (adminFromEnv)
 //
 // The client files are always served, as Node serves them by default.
 func optionsFromEnv(o core.Options) (core.Options, error) {
@@ -25,4 +30,28 @@ func optionsFromEnv(o core.Options) (core.Options, error) {
 		return o, fmt.Errorf("PARSER=%q: want msgpack or json", p)
 	}
 	return o, nil
+}
+
+// adminUI serves the Admin UI's page at /admin-ui/ when ADMIN_UI=1; each
+// integration mounts it.
+var adminUI http.Handler
+
+// adminFromEnv instruments io for the Socket.IO Admin UI when ADMIN_UI=1:
+// namespace /admin with auth off (any harness may drive it), development
+// mode (every socket and event), and the UI's page at /admin-ui/. It returns
+// the function that stops the instrumentation.
+func adminFromEnv(io *core.Server) (func(), error) {
+	switch v := os.Getenv("ADMIN_UI"); v {
+	case "", "0":
+		return func() {}, nil
+	case "1":
+	default:
+		return nil, fmt.Errorf("ADMIN_UI=%q: want 1", v)
+	}
+	a, err := admin.Instrument(io, admin.Options{Auth: admin.NoAuth(), Mode: admin.Development})
+	if err != nil {
+		return nil, err
+	}
+	adminUI = admin.UIHandler("/admin-ui/")
+	return func() { _ = a.Close() }, nil
 }

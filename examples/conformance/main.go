@@ -12,7 +12,9 @@
 // 1000 ms, CORS "*". It listens on $PORT (default 3000) on 127.0.0.1, and
 // serves the socket.io client's browser files at /socket.io/socket.io.js and
 // the other standard paths. Its environment turns on optional parts (see
-// env.go): PARSER=msgpack speaks socket.io-msgpack-parser on /socket.io/.
+// env.go): PARSER=msgpack speaks socket.io-msgpack-parser on /socket.io/;
+// ADMIN_UI=1 instruments it for the Socket.IO Admin UI (namespace /admin,
+// auth off, development mode) and serves the UI at /admin-ui/.
 //
 //	go run ./conformance -integration nethttp
 package main
@@ -55,6 +57,11 @@ func main() {
 	}
 	io := core.NewServer(&opts)
 	setup(io)
+	closeAdmin, err := adminFromEnv(io)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeAdmin()
 
 	stop, err := serve(*integration, addr, eio, io)
 	if err != nil {
@@ -126,6 +133,9 @@ func serveNetHTTP(addr string, eio http.Handler, io *core.Server) (func(context.
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", eio)
 	mux.Handle("/socket.io/", io)
+	if adminUI != nil {
+		mux.Handle("/admin-ui/", adminUI)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err

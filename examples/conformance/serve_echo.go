@@ -16,5 +16,8 @@ func serveEcho(addr string, eio *engine.Server, io *core.Server) (func(context.C
 	e.HideBanner, e.HidePort = true, true
 	e.Any("/engine.io/", echov4.WrapHandler(eio))
 	sioecho.Mount(e, io, sioecho.Options{})
+	if adminUI != nil {
+		e.Any("/admin-ui*", echov4.WrapHandler(adminUI))
+	}
 	return listenHTTP(addr, e)
 }

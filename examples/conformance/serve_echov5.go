@@ -15,5 +15,8 @@ func serveEchoV5(addr string, eio *engine.Server, io *core.Server) (func(context
 	e := echov5.New()
 	e.Any("/engine.io/", echov5.WrapHandler(eio))
 	sioecho.Mount(e, io, sioecho.Options{})
+	if adminUI != nil {
+		e.Any("/admin-ui*", echov5.WrapHandler(adminUI))
+	}
 	return listenHTTP(addr, e)
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	siofiber "github.com/gosio/gosio/adapters/fiber"
 	"github.com/gosio/gosio/core"
@@ -19,6 +20,9 @@ func serveFiber(addr string, eio *engine.Server, io *core.Server) (func(context.
 		return nil
 	})
 	siofiber.Mount(app, io)
+	if adminUI != nil {
+		app.Use("/admin-ui", adaptor.HTTPHandler(adminUI))
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"net"
 
 	fiberv3 "github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/middleware/adaptor"
 
 	siofiber "github.com/gosio/gosio/adapters/fiberv3"
 	"github.com/gosio/gosio/core"
@@ -19,6 +20,9 @@ func serveFiberV3(addr string, eio *engine.Server, io *core.Server) (func(contex
 		return nil
 	})
 	siofiber.Mount(app, io)
+	if adminUI != nil {
+		app.Use("/admin-ui", adaptor.HTTPHandler(adminUI))
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err

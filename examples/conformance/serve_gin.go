@@ -16,5 +16,8 @@ func serveGin(addr string, eio *engine.Server, io *core.Server) (func(context.Co
 	r := gin.New()
 	r.Any("/engine.io/", gin.WrapH(eio))
 	siogin.Mount(r, io)
+	if adminUI != nil {
+		r.Any("/admin-ui/*any", gin.WrapH(adminUI))
+	}
 	return listenHTTP(addr, r)
 }
