@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -60,6 +61,12 @@ func main() {
 		}
 	})
 	sioecho.Mount(sockets, io, sioecho.Options{Keys: []string{"user"}})
+
+	// The Socket.IO Admin UI, for logged-in users only: the page here, its
+	// /admin connection through the socket endpoint's check above.
+	adminUI, stopAdmin := chatweb.AdminUI(io)
+	defer stopAdmin()
+	e.GET(strings.TrimSuffix(chatweb.AdminPath, "/")+"*", echo.WrapHandler(adminUI), session)
 
 	go func() {
 		if err := e.Start(*addr); !errors.Is(err, http.ErrServerClosed) {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,6 +60,12 @@ func main() {
 		}
 	})
 	sioecho.Mount(sockets, io, sioecho.Options{Keys: []string{"user"}})
+
+	// The Socket.IO Admin UI, for logged-in users only: the page here, its
+	// /admin connection through the socket endpoint's check above.
+	adminUI, stopAdmin := chatweb.AdminUI(io)
+	defer stopAdmin()
+	e.GET(strings.TrimSuffix(chatweb.AdminPath, "/")+"*", echo.WrapHandler(adminUI), session)
 
 	// Echo v5 serves with the standard library's server (echo.StartConfig
 	// would too); shut down in order: the sockets first.

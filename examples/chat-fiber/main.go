@@ -15,10 +15,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	siofiber "github.com/gosio/gosio/adapters/fiber"
@@ -62,6 +64,12 @@ func main() {
 		return c.Next()
 	})
 	siofiber.Mount(sockets, io)
+
+	// The Socket.IO Admin UI, for logged-in users only: the page here, its
+	// /admin connection through the socket endpoint's check above.
+	adminUI, stopAdmin := chatweb.AdminUI(io)
+	defer stopAdmin()
+	app.Use(strings.TrimSuffix(chatweb.AdminPath, "/"), session, adaptor.HTTPHandler(adminUI))
 
 	go func() {
 		if err := app.Listen(*addr); err != nil {

@@ -15,10 +15,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/middleware/adaptor"
 	"github.com/gofiber/fiber/v3/middleware/recover"
 
 	siofiber "github.com/gosio/gosio/adapters/fiberv3"
@@ -61,6 +63,12 @@ func main() {
 		return c.Next()
 	})
 	siofiber.Mount(sockets, io)
+
+	// The Socket.IO Admin UI, for logged-in users only: the page here, its
+	// /admin connection through the socket endpoint's check above.
+	adminUI, stopAdmin := chatweb.AdminUI(io)
+	defer stopAdmin()
+	app.Use(strings.TrimSuffix(chatweb.AdminPath, "/"), session, adaptor.HTTPHandler(adminUI))
 
 	go func() {
 		if err := app.Listen(*addr, fiber.ListenConfig{DisableStartupMessage: true}); err != nil {

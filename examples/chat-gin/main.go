@@ -54,13 +54,19 @@ func main() {
 	})
 	siogin.Mount(sockets, io)
 
+	// The Socket.IO Admin UI, for logged-in users only: the page here, its
+	// /admin connection through the socket endpoint's check above.
+	adminUI, stopAdmin := chatweb.AdminUI(io)
+	defer stopAdmin()
+	r.GET(chatweb.AdminPath+"*any", session, gin.WrapH(adminUI))
+
 	srv := &http.Server{Addr: *addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 			log.Fatal(err)
 		}
 	}()
-	log.Printf("chat (Gin) on http://%s", *addr)
+	log.Printf("chat (Gin) on http://%s (Admin UI at %s, after login)", *addr, chatweb.AdminPath)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	<-ctx.Done()
