@@ -13,6 +13,9 @@
 // another integration (-integration fiber, fiberv3 or echov5), and exits on
 // SIGTERM or SIGINT.
 // PPROF_ADDR=127.0.0.1:6061 also serves net/http/pprof there.
+// ADMIN_UI=production (or development) instruments the server for the
+// Socket.IO Admin UI (auth off), with no UI connected: the rig then measures
+// what the instrumentation costs.
 //
 //	PORT=3100 go run ./bench   # in examples/
 //
@@ -42,6 +45,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	siofiber "github.com/gosio/gosio/adapters/fiber"
+	"github.com/gosio/gosio/admin"
 	"github.com/gosio/gosio/core"
 )
 
@@ -56,6 +60,14 @@ func main() {
 
 	io := core.NewServer(nil)
 	setup(io)
+	if mode := os.Getenv("ADMIN_UI"); mode != "" {
+		a, err := admin.Instrument(io, admin.Options{Auth: admin.NoAuth(), Mode: mode})
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer a.Close()
+		log.Printf("instrumented for the Admin UI (%s mode)", mode)
+	}
 
 	if pp := os.Getenv("PPROF_ADDR"); pp != "" {
 		go func() { log.Println(http.ListenAndServe(pp, http.DefaultServeMux)) }()
