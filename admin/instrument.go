@@ -60,6 +60,10 @@ type Admin struct {
 	jobs    chan func()
 	dropped atomic.Uint64
 	stop    chan struct{}
+	halt    context.Context // done once Close began
+	cancel  context.CancelFunc
+	mu      sync.Mutex // guards closed and the wg.Add of fetches
+	closed  bool
 	wg      sync.WaitGroup
 	once    sync.Once
 }
@@ -103,6 +107,7 @@ func Instrument(srv *core.Server, opts Options) (*Admin, error) {
 		jobs:     make(chan func(), 4096),
 		stop:     make(chan struct{}),
 	}
+	a.halt, a.cancel = context.WithCancel(context.Background())
 	if !opts.ReadOnly {
 		a.features = []string{"EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"}
 	}
@@ -127,6 +132,10 @@ func (a *Admin) Namespace() *core.Namespace { return a.nsp }
 func (a *Admin) Close() error {
 	a.once.Do(func() {
 		a.remove()
+		a.mu.Lock()
+		a.closed = true
+		a.mu.Unlock()
+		a.cancel()
 		close(a.stop)
 		a.wg.Wait()
 	})
@@ -146,12 +155,20 @@ func (a *Admin) onAdminConnection(s *core.Socket) {
 	_ = s.Emit("config", map[string]any{"supportedFeatures": a.features})
 	if a.dev {
 		a.live.Store(true)
-		// Fetching crosses the cluster: off the socket's handler.
+		// Fetching crosses the cluster: off the socket's handler, and
+		// given up when Close begins.
+		a.mu.Lock()
+		if a.closed {
+			a.mu.Unlock()
+			return
+		}
 		a.wg.Add(1)
+		a.mu.Unlock()
 		go func() {
 			defer a.wg.Done()
 			ctx, cancel := context.WithTimeout(s.Context(), 10*time.Second)
 			defer cancel()
+			defer context.AfterFunc(a.halt, cancel)()
 			socks, err := a.allSockets(ctx)
 			if err != nil {
 				a.srv.Options().Logger.Warn("admin: fetching the sockets", "err", err)
