@@ -23,6 +23,10 @@
 //     the event's context ([Event.Context], [Event.WithContext]) for the
 //     calls and the emits ([Socket.EmitContext]) a handler makes.
 //   - [Hooks]: observe connects, events in and out, for metrics and tracing.
+//   - [Observer], [Server.Observe]: the same and more (connections, messages,
+//     rooms, data, upgrades), attached to a running server and removed again,
+//     for tools such as the Admin UI (module github.com/gosio/gosio/admin);
+//     [Server.Namespaces] lists the namespaces.
 //   - [Value], [WithValues], [IsHandshake]: the app's HTTP context (the
 //     logged-in user, the session) inside socket handlers.
 //
