@@ -1,13 +1,13 @@
 module github.com/gosio/gosio/admin
 
-go 1.24.0
+go 1.22
 
 require (
 	github.com/fasthttp/websocket v1.5.12
 	github.com/gosio/gosio v0.0.0
 	github.com/redis/go-redis/v9 v9.17.3
 	go.uber.org/goleak v1.3.0
-	golang.org/x/crypto v0.48.0
+	golang.org/x/crypto v0.31.0
 )
 
 require (
@@ -18,7 +18,7 @@ require (
 	github.com/savsgio/gotils v0.0.0-20240704082632-aef3928b8a38 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasthttp v1.58.0 // indirect
-	golang.org/x/net v0.49.0 // indirect
+	golang.org/x/net v0.33.0 // indirect
 )
 
 replace github.com/gosio/gosio => ..
