@@ -112,6 +112,29 @@ func (v nsView) Deliver(ctx context.Context, ids []adapter.SocketID, p *adapter.
 	return n
 }
 
+// RecoveryWindow returns the server's MaxDisconnectionDuration, or 0
+// without connection state recovery.
+func (v nsView) RecoveryWindow() time.Duration {
+	if r := v.n.srv.opts.ConnectionStateRecovery; r != nil {
+		return r.MaxDisconnectionDuration
+	}
+	return 0
+}
+
+// Session describes the live socket id as PersistSession would get it.
+func (v nsView) Session(id string) (*adapter.Session, bool) {
+	if v.n.srv.opts.ConnectionStateRecovery == nil {
+		return nil, false
+	}
+	v.n.mu.RLock()
+	s, ok := v.n.sockets[id]
+	v.n.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return &adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}, true
+}
+
 // sockSlices recycles Deliver's lists of target sockets.
 var sockSlices = sync.Pool{New: func() any { return new([]*Socket) }}
 

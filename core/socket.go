@@ -144,6 +144,7 @@ func (s *Socket) SetData(v any) {
 	s.data = v
 	s.mu.Unlock()
 	s.observeData()
+	s.nsp.adp.DataChanged(s.id)
 }
 
 // SetValue stores v under key for the socket's lifetime (disconnect

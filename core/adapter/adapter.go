@@ -116,6 +116,18 @@ type Namespace interface {
 	// OnServerSideEmit delivers an event emitted by another server with
 	// ServerSideEmit. ack is nil when the sender expects no reply.
 	OnServerSideEmit(event string, args []any, ack func(args ...any))
+	// RecoveryWindow returns how long the server keeps the state of a
+	// socket that went away for connection state recovery
+	// (MaxDisconnectionDuration), or 0 when recovery is off.
+	RecoveryWindow() time.Duration
+	// Session returns what connection state recovery would keep of the
+	// local socket id if it went away now: its SID, PID, rooms and data,
+	// in a Session of the caller's own. It returns false when the socket
+	// is unknown or recovery is off. An adapter that keeps the sessions of
+	// live sockets outside the process (so that a client recovers even
+	// when its server dies) reads it when the socket connects, joins or
+	// leaves rooms, or changes its data ([Adapter.DataChanged]).
+	Session(id SocketID) (*Session, bool)
 }
 
 // Socket is what an adapter sees of a local socket: what FetchSockets
@@ -208,6 +220,11 @@ type Adapter interface {
 	// PersistSession keeps the state of a socket that went away
 	// unexpectedly, for connection state recovery.
 	PersistSession(s *SocketState)
+	// DataChanged tells the adapter that the data value of the local
+	// socket id changed (Socket.SetData), for adapters that keep live
+	// sessions outside the process (see [Namespace.Session]). It must not
+	// wait on the network; Memory's does nothing.
+	DataChanged(id SocketID)
 	// RestoreSession forgets the persisted session pid and calls fn with it
 	// and the packets it missed after offset, while no Broadcast,
 	// BroadcastWithAck or EmitToSocket of this adapter is under way: fn

@@ -356,6 +356,10 @@ func (m *Memory) PersistSession(s *SocketState) {
 	}
 }
 
+// DataChanged does nothing: Memory keeps a session only once its socket
+// went away.
+func (m *Memory) DataChanged(SocketID) {}
+
 // RestoreSession restores the session pid: it calls fn with the session and
 // the packets it missed after offset while no broadcast is under way, so fn
 // can put the socket back in its rooms and queue the missed packets before
