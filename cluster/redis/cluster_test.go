@@ -95,6 +95,8 @@ func adapterModes(timeout time.Duration) []struct {
 		{"sharded", nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: timeout}}},
 		{"sharded-private", nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: timeout, SubscriptionMode: sioredis.DynamicPrivate}}},
 		{"sharded-static", nodeConfig{sharded: &sioredis.ShardedOptions{RequestsTimeout: timeout, SubscriptionMode: sioredis.Static}}},
+		{"streams", nodeConfig{streams: &sioredis.StreamsOptions{RequestsTimeout: timeout, BlockTime: 200 * time.Millisecond}}},
+		{"streams-sharded-pubsub", nodeConfig{streams: &sioredis.StreamsOptions{RequestsTimeout: timeout, BlockTime: 200 * time.Millisecond, UseShardedPubSub: true}}},
 	}
 }
 
@@ -354,7 +356,7 @@ func testClusterFetchAndRemoteOps(t *testing.T, cfg nodeConfig) {
 	}
 
 	rooms, err := tc.nodes[0].IO.Of("/").Adapter().AllRooms(ctx)
-	if cfg.sharded != nil { // as in Node: this server's rooms only
+	if cfg.sharded != nil || cfg.streams != nil { // as in Node: this server's rooms only
 		if err != nil || len(rooms) != 4 {
 			t.Fatalf("AllRooms: %v %v", rooms, err)
 		}

@@ -137,10 +137,13 @@ type node struct {
 type nodeConfig struct {
 	opts    *sioredis.Options
 	sharded *sioredis.ShardedOptions
-	setup   func(io *core.Server)
-	onError func(s *core.Socket, err error) // core.Options.OnError
-	gopts   *sioredis.GoRedisOptions
-	parser  parser.Parser // core.Options.Parser
+	streams *sioredis.StreamsOptions
+	// recovery turns on connection state recovery (core.Options).
+	recovery *core.ConnectionStateRecovery
+	setup    func(io *core.Server)
+	onError  func(s *core.Socket, err error) // core.Options.OnError
+	gopts    *sioredis.GoRedisOptions
+	parser   parser.Parser // core.Options.Parser
 	// dial, when set, opens the node's Redis connections; wrap, when set,
 	// wraps its HTTP listener (fault tests track connections with them).
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -154,12 +157,15 @@ func newNode(t testing.TB, addr string, cfg nodeConfig) *node {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialTimeout: time.Second, Dialer: cfg.dial})
 	client := sioredis.NewGoRedis(rdb, cfg.gopts)
 	var factory core.AdapterFactory
-	if cfg.sharded != nil {
+	switch {
+	case cfg.streams != nil:
+		factory = sioredis.StreamsFactory(client, cfg.streams)
+	case cfg.sharded != nil:
 		factory = sioredis.ShardedFactory(client, cfg.sharded)
-	} else {
+	default:
 		factory = sioredis.Factory(client, cfg.opts)
 	}
-	io := core.NewServer(&core.Options{Adapter: factory, OnError: cfg.onError, Parser: cfg.parser})
+	io := core.NewServer(&core.Options{Adapter: factory, OnError: cfg.onError, Parser: cfg.parser, ConnectionStateRecovery: cfg.recovery})
 	if cfg.setup != nil {
 		cfg.setup(io)
 	}
