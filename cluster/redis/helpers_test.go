@@ -21,6 +21,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if addr := os.Getenv(childRedisEnv); addr != "" {
+		runChildServer(addr) // a server the test kills; never returns
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -21,6 +21,7 @@ type sioClient struct {
 	nsp  string
 	conn *websocket.Conn
 	SID  string
+	PID  string // the private id, with connection state recovery
 
 	wmu sync.Mutex
 
@@ -75,9 +76,10 @@ func dial(t testing.TB, url, nsp string, auth any) *sioClient {
 		}
 		var v struct {
 			SID string `json:"sid"`
+			PID string `json:"pid"`
 		}
 		if p.Type == parser.Connect && json.Unmarshal(p.Raw, &v) == nil {
-			c.SID = v.SID
+			c.SID, c.PID = v.SID, v.PID
 		}
 	}
 	_ = conn.SetReadDeadline(time.Time{})
