@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,4 +301,76 @@ func sessionValue(t *testing.T, rdb *redis.Client, pid string) string {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestStreamsRecoveryUnderLoad: both servers broadcast one numbered
+// sequence without pause while a client keeps dropping and recovering on
+// the other server: it sees every number once, in order.
+func TestStreamsRecoveryUnderLoad(t *testing.T) {
+	r := startRedis(t)
+	nodes := []*node{newNode(t, r.Addr, streamsRecoveryConfig()), newNode(t, r.Addr, streamsRecoveryConfig())}
+	c := dial(t, nodes[0].URL, "/", map[string]any{"rooms": []string{"a"}})
+	stop := make(chan struct{})
+	sent := make(chan int, 1)
+	var got atomic.Int64 // numbers the client has: the sender stays within 200 of it
+	go func() {
+		i := 0
+		defer func() { sent <- i }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if int64(i)-got.Load() > 200 {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			if err := nodes[i%2].IO.To("a").Emit("m", i); err != nil {
+				t.Error(err)
+				return
+			}
+			i++
+			if i == 100000 {
+				return
+			}
+		}
+	}()
+	next, off := 0, ""
+	take := func(raw string) {
+		var n int
+		if _, err := fmt.Sscanf(raw, "%d,", &n); err != nil || n != next {
+			t.Fatalf("got m %s, want %d", raw, next)
+		}
+		next++
+		got.Store(int64(next))
+		off = lastArg(t, raw)
+	}
+	take(c.Expect("m"))
+	for round := range 8 {
+		for range 20 {
+			take(c.Expect("m"))
+		}
+		c.Close()
+		for drained := false; !drained; {
+			select {
+			case p := <-c.events:
+				args, _ := parser.SplitArray(p.Raw)
+				take(string(args[1]) + "," + string(args[2]))
+			default:
+				drained = true
+			}
+		}
+		sid := c.SID
+		c = dial(t, nodes[(round+1)%2].URL, "/", recoverAuth(c, off))
+		if c.SID != sid {
+			t.Fatalf("round %d: not recovered", round)
+		}
+	}
+	close(stop)
+	total := <-sent
+	for next < total {
+		take(c.Expect("m"))
+	}
+	quiet(t, 200*time.Millisecond, c)
 }
