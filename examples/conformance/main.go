@@ -55,6 +55,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	closeRedis, err := clusterFromEnv(&opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeRedis()
 	io := core.NewServer(&opts)
 	setup(io)
 	closeAdmin, err := adminFromEnv(io)
