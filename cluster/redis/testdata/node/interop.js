@@ -1,7 +1,9 @@
 // Node side of the mixed Go/Node cluster tests (cluster/redis/interop_test.go).
 //
-// It runs a socket.io server on the classic Redis adapter (or the sharded
-// one with $ADAPTER=sharded), joined to the
+// It runs a socket.io server on the classic Redis adapter (the sharded one
+// with $ADAPTER=sharded, @socket.io/redis-streams-adapter with
+// $ADAPTER=streams; $RECOVERY=1 turns connection state recovery on), joined
+// to the
 // Redis at $REDIS_URL, and drives socket.io-client clients and a
 // @socket.io/redis-emitter for the Go test. The Go test writes one JSON
 // command per line on stdin; each answer is one JSON line on stdout:
@@ -15,6 +17,7 @@ const { Server } = require("socket.io");
 const { io: connect } = require("socket.io-client");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
+const { createAdapter: createStreamsAdapter } = require("@socket.io/redis-streams-adapter");
 const { createClient } = require("redis");
 
 const NAME = "node-js";
@@ -55,17 +58,28 @@ async function main() {
 
   const httpServer = http.createServer();
   // $ADAPTER=sharded uses createShardedAdapter with $MODE (dynamic by default).
-  const adapter = process.env.ADAPTER === "sharded"
-    ? createShardedAdapter(pub, sub, { subscriptionMode: process.env.MODE || "dynamic" })
-    : createAdapter(pub, sub, { requestsTimeout: 3000 });
-  const io = new Server(httpServer, { adapter });
+  let adapter;
+  if (process.env.ADAPTER === "sharded") {
+    adapter = createShardedAdapter(pub, sub, { subscriptionMode: process.env.MODE || "dynamic" });
+  } else if (process.env.ADAPTER === "streams") {
+    adapter = createStreamsAdapter(pub, { blockTimeInMs: 200 });
+  } else {
+    adapter = createAdapter(pub, sub, { requestsTimeout: 3000 });
+  }
+  const opts = { adapter };
+  if (process.env.RECOVERY === "1") {
+    opts.connectionStateRecovery = { maxDisconnectionDuration: 20000 };
+  }
+  const io = new Server(httpServer, opts);
   const emitter = new Emitter(emitterClient);
   const serverSide = [];
 
   io.on("connection", (socket) => {
-    const rooms = (socket.handshake.auth && socket.handshake.auth.rooms) || [];
-    socket.join(rooms);
-    socket.data = { node: NAME };
+    if (!socket.recovered) { // a recovered socket has its rooms and data back
+      const rooms = (socket.handshake.auth && socket.handshake.auth.rooms) || [];
+      socket.join(rooms);
+      socket.data = { node: NAME };
+    }
     socket.on("relay", (...args) => socket.broadcast.emit("relayed", ...args));
   });
   io.on("hello", (...args) => {
