@@ -12,6 +12,7 @@ import (
 
 	sioredis "github.com/gosio/gosio/cluster/redis"
 	"github.com/gosio/gosio/core/parser"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestMixedClusterStreams runs two gosio servers and a Node socket.io 4.8
@@ -188,6 +189,46 @@ func TestMixedClusterStreams(t *testing.T) {
 		if r.Error != "" || !slices.Equal(r.Replies, []string{"pong-node0", "pong-node1"}) {
 			t.Fatalf("node → replies %+v", r)
 		}
+	})
+
+	t.Run("Emitter", func(t *testing.T) {
+		nodeJS.use(t)
+		rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+		defer rdb.Close()
+		em := sioredis.NewStreamsEmitter(sioredis.NewGoRedis(rdb, nil), nil)
+		if err := em.To("a").Emit(ctx, "fromEmitter", "z", []byte{4}); err != nil {
+			t.Fatal(err)
+		}
+		nodeJS.expectEvents("na", `fromEmitter,"z",{"$bin":[4]}`)
+		if p := goA.ExpectPacket("fromEmitter"); len(p.Attachments) != 1 || p.Attachments[0][0] != 4 {
+			t.Fatalf("%s", p.Raw)
+		}
+		if err := em.In("b").SocketsJoin(ctx, "ej"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "emitter socketsJoin", func() bool {
+			s, _ := g0.IO.In("ej").FetchSockets(ctx)
+			return len(s) == 2
+		})
+		nodeJS.call(nil, "serverSide", nil) // drop what came before
+		tc.mu.Lock()
+		n0, n1 := len(tc.received["node0"]), len(tc.received["node1"])
+		tc.mu.Unlock()
+		if err := em.ServerSideEmit(ctx, "hello", "emitted"); err != nil {
+			t.Fatal(err)
+		}
+		nodeGot := false
+		waitFor(t, 5*time.Second, "server-side from the emitter", func() bool {
+			var ev struct{ Events [][]any }
+			nodeJS.call(&ev, "serverSide", nil)
+			if len(ev.Events) == 1 && ev.Events[0][0] == "emitted" {
+				nodeGot = true
+			}
+			tc.mu.Lock()
+			defer tc.mu.Unlock()
+			return nodeGot && len(tc.received["node0"]) == n0+1 && len(tc.received["node1"]) == n1+1
+		})
+		quiet(t, 50*time.Millisecond, goClients...)
 	})
 
 	t.Run("Disconnect", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package sioredis
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"reflect"
@@ -156,5 +157,56 @@ func TestStreamIDs(t *testing.T) {
 		if _, err := parseStreamID(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// fakeXAdd records the entries a StreamsEmitter adds.
+type fakeXAdd struct {
+	StreamsClient
+	stream string
+	fields []string
+}
+
+func (f *fakeXAdd) XAdd(_ context.Context, stream string, _ int64, fields []string) (string, error) {
+	f.stream, f.fields = stream, fields
+	return "1-0", nil
+}
+
+// TestStreamsEmitterEntries: the entries of @socket.io/redis-streams-emitter
+// (its lib/index.ts): uid "emitter", the packet with its nsp, opts in the
+// order rooms, flags, except for broadcasts.
+func TestStreamsEmitterEntries(t *testing.T) {
+	f := &fakeXAdd{}
+	e := NewStreamsEmitter(f, nil).Of("admin")
+	ctx := context.Background()
+	check := func(typ, data string) {
+		t.Helper()
+		want := []string{"uid", "emitter", "nsp", "/admin", "type", typ, "data", data}
+		if f.stream != "socket.io" || !slices.Equal(f.fields, want) {
+			t.Fatalf("%s %q\nwant %q", f.stream, f.fields, want)
+		}
+	}
+	if err := e.To("r").Except("x").Volatile().Emit(ctx, "hello", 1); err != nil {
+		t.Fatal(err)
+	}
+	check("3", `{"packet":{"type":2,"data":["hello",1],"nsp":"/admin"},"opts":{"rooms":["r"],"flags":{"volatile":true},"except":["x"]}}`)
+	if err := e.In("r").SocketsJoin(ctx, "j"); err != nil {
+		t.Fatal(err)
+	}
+	check("4", `{"opts":{"rooms":["r"],"except":[],"flags":{}},"rooms":["j"]}`)
+	if err := e.DisconnectSockets(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	check("6", `{"opts":{"rooms":[],"except":[],"flags":{}},"close":true}`)
+	if err := e.ServerSideEmit(ctx, "ping", "x"); err != nil {
+		t.Fatal(err)
+	}
+	check("9", `{"packet":["ping","x"]}`)
+	if err := e.Emit(ctx, "disconnect"); err == nil {
+		t.Fatal("reserved event emitted")
+	}
+	three := NewStreamsEmitter(f, &StreamsEmitterOptions{StreamCount: 3}).Of("/notifications")
+	if err := three.Emit(ctx, "n"); err != nil || f.stream != "socket.io--2" {
+		t.Fatalf("stream %q %v", f.stream, err)
 	}
 }
