@@ -374,3 +374,47 @@ func TestStreamsRecoveryUnderLoad(t *testing.T) {
 	}
 	quiet(t, 200*time.Millisecond, c)
 }
+
+// TestStreamsRecoveryWhileStillConnected: the client comes back on another
+// server while its old connection still looks alive to the first (it
+// reconnects within milliseconds of a silent network loss). It recovers;
+// the first server lets its copy go, so that the session kept in Redis is
+// the new server's: a room joined there survives the next recovery.
+func TestStreamsRecoveryWhileStillConnected(t *testing.T) {
+	r := startRedis(t)
+	nodes := []*node{newNode(t, r.Addr, streamsRecoveryConfig()), newNode(t, r.Addr, streamsRecoveryConfig())}
+	old := dial(t, nodes[0].URL, "/", map[string]any{"rooms": []string{"a"}})
+	if err := nodes[1].IO.To("a").Emit("m", 0); err != nil {
+		t.Fatal(err)
+	}
+	off := expectSeq(t, old, 0, 0)
+	c := dial(t, nodes[1].URL, "/", recoverAuth(old, off))
+	if c.SID != old.SID {
+		t.Fatalf("new sid %s, want %s recovered", c.SID, old.SID)
+	}
+	waitFor(t, 5*time.Second, "the first server to let its copy go", old.Disconnected)
+	waitFor(t, 5*time.Second, "one copy", func() bool {
+		socks, err := nodes[0].IO.In(c.SID).FetchSockets(context.Background())
+		return err == nil && len(socks) == 1
+	})
+	if err := nodes[1].IO.In(c.SID).SocketsJoin("z"); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].IO.To("z").Emit("m", 1); err != nil {
+		t.Fatal(err)
+	}
+	off = expectSeq(t, c, 1, 1)
+	c.Close()
+	if err := nodes[0].IO.To("z").Emit("m", 2); err != nil {
+		t.Fatal(err)
+	}
+	c2 := dial(t, nodes[0].URL, "/", recoverAuth(c, off))
+	if c2.SID != c.SID {
+		t.Fatal("not recovered the second time")
+	}
+	expectSeq(t, c2, 2, 2)
+	if ok, _ := inRoom(t, nodes[1], "z", c2.SID); !ok {
+		t.Fatal("room z lost")
+	}
+	quiet(t, 200*time.Millisecond, c2)
+}

@@ -87,6 +87,8 @@ func (a *StreamsAdapter) onMessage(o *object, offset string) {
 		a.serverSideEmitFrom(uid, reqID, d)
 	case msgFetchSocketsResp, msgServerSideEmitResp, msgBroadcastClientCnt, msgBroadcastAck:
 		a.onResponse(typ, d, reqID)
+	case msgSessionTaken:
+		a.sessionTaken(getString(d, "sid"))
 	}
 }
 

@@ -30,7 +30,15 @@ const (
 	sessLive = iota
 	sessPersisted
 	sessGone
+	sessForget // the socket was restored elsewhere: forget its key, keep it
 )
+
+// msgSessionTaken is gosio's own message (Node's servers ignore unknown
+// types): published after a session was restored, so that a server where
+// the socket still looks connected (its client came back elsewhere before
+// this server noticed the loss) lets its stale copy go without writing or
+// deleting the session any more.
+const msgSessionTaken = 100
 
 type dirtySession struct {
 	state int
@@ -43,11 +51,13 @@ type liveSessions struct {
 	mu         sync.Mutex
 	dirty      map[string]dirtySession // by socket id
 	refreshAll bool
+	moved      map[string]bool   // sockets restored elsewhere, until their DelAll
 	pids       map[string]string // socket id → pid of the keys written for live sockets
 }
 
 func (l *liveSessions) init() {
 	l.dirty = make(map[string]dirtySession)
+	l.moved = make(map[string]bool)
 	l.pids = make(map[string]string)
 }
 
@@ -58,11 +68,33 @@ func (a *StreamsAdapter) mark(id string, state int, s *adapter.Session) {
 		return
 	}
 	a.sessions.mu.Lock()
+	if a.sessions.moved[id] {
+		if state == sessGone {
+			delete(a.sessions.moved, id)
+		}
+		a.sessions.mu.Unlock()
+		return
+	}
 	if d, ok := a.sessions.dirty[id]; !ok || d.state != sessPersisted {
 		a.sessions.dirty[id] = dirtySession{state: state, s: s}
 	}
 	a.sessions.mu.Unlock()
 	a.wake()
+}
+
+// sessionTaken lets the local copy of socket id go: its session was
+// restored on another server.
+func (a *StreamsAdapter) sessionTaken(id string) {
+	s, ok := a.nsp.Socket(id)
+	if !ok || !a.recovery() {
+		return
+	}
+	a.sessions.mu.Lock()
+	a.sessions.moved[id] = true
+	a.sessions.dirty[id] = dirtySession{state: sessForget}
+	a.sessions.mu.Unlock()
+	a.wake()
+	s.Disconnect(false)
 }
 
 // AddAll adds the socket to the rooms (and, with recovery, writes its
@@ -167,6 +199,8 @@ func (a *StreamsAdapter) flushSessions() {
 		case sessPersisted:
 			err = a.writeSession(ctx, d.s, w)
 			delete(a.sessions.pids, id)
+		case sessForget:
+			delete(a.sessions.pids, id)
 		case sessGone:
 			if pid, ok := a.sessions.pids[id]; ok {
 				err = a.c.Del(ctx, a.opts.SessionKeyPrefix+pid)
@@ -253,6 +287,14 @@ func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.Ses
 	}
 	s.Missed = a.missed(s.Rooms, entries)
 	fn(s)
+	a.mark(s.SID, sessLive, nil) // the key was taken: write it again for the live socket
+	d := &object{}
+	d.set("sid", s.SID)
+	a.background(func() {
+		if err := a.publish(context.Background(), a.channel, msgSessionTaken, d); err != nil {
+			a.report(fmt.Errorf("sioredis: announcing the restore of %s: %w", s.SID, err))
+		}
+	})
 	return nil
 }
 
