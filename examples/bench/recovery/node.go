@@ -1,0 +1,6 @@
+package main
+
+import _ "embed"
+
+//go:embed node/server.js
+var nodeServerJS string
