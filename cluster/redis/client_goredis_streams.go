@@ -61,6 +61,14 @@ func (g *goRedis) SetPX(ctx context.Context, key, value string, ttl time.Duratio
 	return g.rdb.Set(ctx, key, value, ttl).Err()
 }
 
+func (g *goRedis) Get(ctx context.Context, key string) (string, bool, error) {
+	v, err := g.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
 func (g *goRedis) GetDel(ctx context.Context, key string) (string, bool, error) {
 	var get *redis.StringCmd
 	_, err := g.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -30,6 +30,9 @@ type StreamsClient interface {
 	XLastID(ctx context.Context, stream string) (string, error)
 	// SetPX stores value under key for ttl (SET key value PX ms).
 	SetPX(ctx context.Context, key, value string, ttl time.Duration) error
+	// Get returns the value of key; ok is false when the key does not
+	// exist (GET).
+	Get(ctx context.Context, key string) (value string, ok bool, err error)
 	// GetDel returns the value of key and deletes it in one transaction
 	// (MULTI GET DEL EXEC, as Node's adapter does for Redis before 6.2);
 	// ok is false when the key did not exist.

@@ -1,7 +1,8 @@
 // Package sioredis scales gosio out on Redis, wire-compatible with Node's
-// @socket.io/redis-adapter 8 and @socket.io/redis-emitter 5: gosio and Node
-// servers can share one cluster, and Node emitters reach gosio clients (and
-// the other way round).
+// @socket.io/redis-adapter 8, @socket.io/redis-streams-adapter 0.3,
+// @socket.io/redis-emitter 5 and @socket.io/redis-streams-emitter: gosio
+// and Node servers can share one cluster, and Node emitters reach gosio
+// clients (and the other way round).
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	io := core.NewServer(&core.Options{
@@ -21,9 +22,19 @@
 //   - [ShardedFactory] builds the Redis 7 sharded pub/sub adapter, Node's
 //     createShardedAdapter (adapter_sharded*.go: the adapter, its
 //     operations, room bookkeeping and receiving side).
+//   - [StreamsFactory] builds the Redis Streams adapter ([StreamsAdapter]),
+//     Node's @socket.io/redis-streams-adapter: broadcasts and room
+//     operations in a stream that every server reads in order, requests
+//     through pub/sub, and connection state recovery across servers, a
+//     killed server included (adapter_streams.go, streams_reader.go: the
+//     stream's reader; streams_recv.go: the receiving side;
+//     streams_sessions.go: sessions in Redis and restores; streams_wire.go:
+//     the formats). It needs a [StreamsClient] (client_streams.go), which
+//     [NewGoRedis]'s client is (client_goredis_streams.go).
 //   - [Emitter] publishes broadcasts and room operations from a Go process
 //     that is not a Socket.IO server, as Node's redis-emitter does
-//     (emitter.go).
+//     (emitter.go); [StreamsEmitter] does it for the Streams adapter
+//     (emitter_streams.go).
 //   - wire.go holds the message layouts; msgpack.go and values.go convert Go
 //     values to and from what Node servers exchange (MessagePack written
 //     byte for byte as notepack.io does, JSON as JSON.stringify does).
@@ -40,7 +51,10 @@
 //
 // Redis pub/sub stores nothing: a server that is disconnected from Redis
 // misses what is published meanwhile, and connection state recovery is not
-// available across servers with this adapter (the same as with Node's).
+// available across servers with the classic and sharded adapters (the same
+// as with Node's). The Streams adapter keeps broadcasts in a stream: a
+// reader that lost Redis resumes after the last entry it handled, and a
+// client recovers on any server.
 // Values from other servers arrive as generic values (map[string]any,
 // []any, string, float64 or int64, bool, nil, []byte). Values are
 // converted with the JSON rules a client would see (json tags,

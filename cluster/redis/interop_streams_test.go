@@ -297,6 +297,11 @@ func TestMixedStreamsRecovery(t *testing.T) {
 		url := g[round%2].URL
 		if to == "node" {
 			url = nodeJS.URL
+		} else {
+			// Node writes the session once it notices the loss.
+			waitFor(t, 5*time.Second, "Node to persist the session", func() bool {
+				return sessionValue(t, g[0].RDB, c.PID) != ""
+			})
 		}
 		c = dial(t, url, "/", recoverAuth(c, off))
 		if c.SID != sid {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -101,6 +102,11 @@ func (a *StreamsAdapter) sessionTaken(id string) {
 // session soon).
 func (a *StreamsAdapter) AddAll(id adapter.SocketID, rooms ...adapter.Room) {
 	a.Memory.AddAll(id, rooms...)
+	if slices.Contains(rooms, id) { // it connects here: its own again
+		a.sessions.mu.Lock()
+		delete(a.sessions.moved, id)
+		a.sessions.mu.Unlock()
+	}
 	a.mark(id, sessLive, nil)
 }
 
@@ -250,7 +256,10 @@ func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.Ses
 	case <-ctx.Done():
 		return adapter.ErrNoSession
 	}
-	raw, ok, err := a.c.GetDel(ctx, a.opts.SessionKeyPrefix+pid)
+	// Node takes the key (GET and DEL); here it stays, and the restored
+	// socket's state replaces it: a server that dies right after a restore
+	// leaves a session behind all the same.
+	raw, ok, err := a.c.Get(ctx, a.opts.SessionKeyPrefix+pid)
 	if err != nil || !ok {
 		return adapter.ErrNoSession
 	}

@@ -54,7 +54,15 @@
 //     its Memory without Recovery and implements EmitToSocket,
 //     PersistSession and RestoreSession itself, in order with its
 //     Broadcast. One that keeps none keeps Memory's without Recovery, which
-//     keep nothing and answer [ErrNoSession].
+//     keep nothing and answer [ErrNoSession]. [Namespace.RecoveryWindow]
+//     says whether the server has recovery on, and for how long.
+//   - Sessions of live sockets: an adapter that keeps sessions outside the
+//     process, so that a client recovers even when its server dies before
+//     it can call PersistSession, reads [Namespace.Session] when a socket
+//     joins (its connection is its first AddAll) or leaves rooms and when
+//     [Adapter.DataChanged] says its data changed, and writes it where the
+//     other servers find it (the Redis Streams adapter does; Memory's
+//     DataChanged does nothing).
 //   - Concurrency: every Adapter method may be called concurrently, from
 //     handlers, connection readers and the application's goroutines, and
 //     the room bookkeeping methods must not wait on the network. The

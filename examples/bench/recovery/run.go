@@ -133,11 +133,27 @@ func run(ctx context.Context, scenario string, c config) (result, error) {
 		clients = append(clients, cl)
 	}
 
+	// A client that never got an event has no offset to recover from
+	// (Socket.IO's protocol): the cuts start once every client got the
+	// first broadcast.
 	stop := make(chan struct{})
 	var cutters sync.WaitGroup
-	for _, p := range proxies {
-		cutters.Add(1)
-		go p.cutter(c.every, c.cut, stop, &cutters)
+	startCuts := sync.OnceFunc(func() {
+		for _, p := range proxies {
+			cutters.Add(1)
+			go p.cutter(c.every, c.cut, stop, &cutters)
+		}
+	})
+	allGotOne := func() bool {
+		for _, cl := range clients {
+			cl.mu.Lock()
+			n := len(cl.got)
+			cl.mu.Unlock()
+			if n == 0 {
+				return false
+			}
+		}
+		return true
 	}
 
 	// The broadcasts, numbered, each to a live server in turn.
@@ -147,6 +163,9 @@ func run(ctx context.Context, scenario string, c config) (result, error) {
 	var next atomic.Int64
 	for n := 1; n <= res.messages; n++ {
 		<-tick.C
+		if n > 1 && allGotOne() {
+			startCuts()
+		}
 		if kill && n == res.messages/2 {
 			b.kill(servers[0].addr)
 			servers[0].kill()
@@ -170,6 +189,7 @@ func run(ctx context.Context, scenario string, c config) (result, error) {
 		}
 	}
 	tick.Stop()
+	startCuts()
 	close(stop)
 	cutters.Wait()
 
