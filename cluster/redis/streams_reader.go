@@ -173,7 +173,27 @@ func (r *streamReader) handle(e StreamEntry) {
 	r.last = id
 	r.mu.Lock()
 	r.seen = id
+	r.cond.Broadcast() // restores may wait for the reader to reach an id
 	r.mu.Unlock()
+}
+
+// reach waits until the reader has handled id, or ctx is done.
+func (r *streamReader) reach(ctx context.Context, id streamID) error {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.seen.less(id) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.cond.Wait()
+	}
+	return nil
 }
 
 // dispatch hands the entry to its namespace's adapter. deliverMu is held.
@@ -220,7 +240,7 @@ func (r *streamReader) deliverOwn(a *StreamsAdapter, e StreamEntry) {
 	if own == nil || !own.state.CompareAndSwap(ownWaiting, ownTaken) {
 		m, err := decodeEntry(e.Fields)
 		if err == nil {
-			a.onMessage(m, e.ID)
+			a.onEntry(m, e.ID)
 		}
 		return
 	}

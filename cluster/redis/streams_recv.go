@@ -26,10 +26,16 @@ func (a *StreamsAdapter) onPubSub(m Message) {
 // "" for pub/sub. Stream entries come from the reader, under its
 // deliverMu, one at a time.
 func (a *StreamsAdapter) onMessage(o *object, offset string) {
-	uid := getString(o, "uid")
-	if uid == a.uid {
+	if getString(o, "uid") == a.uid {
 		return
 	}
+	a.onEntry(o, offset)
+}
+
+// onEntry handles a message, ours included (a broadcast of ours in the
+// stream that its sender no longer waits for).
+func (a *StreamsAdapter) onEntry(o *object, offset string) {
+	uid := getString(o, "uid")
 	if nsp, ok := o.get("nsp"); ok && nsp != a.nsp.Name() {
 		return
 	}

@@ -276,7 +276,12 @@ func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.Ses
 	if err != nil {
 		return adapter.ErrNoSession
 	}
+	// The client may come from a server whose reader was ahead of ours:
+	// the entries up to its offset must not reach it again from ours.
 	r := a.reader
+	if err := r.reach(ctx, from); err != nil {
+		return adapter.ErrNoSession
+	}
 	r.deliverMu.Lock()
 	defer r.deliverMu.Unlock()
 	last := r.last
