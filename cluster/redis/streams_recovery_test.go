@@ -2,6 +2,8 @@ package sioredis_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -148,6 +150,7 @@ func TestStreamsRecoveryAcrossServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := expectSeq(t, c, 0, 0)
+	waitSession(t, nodes[0].RDB, c.PID, "a")
 	sid, seq := c.SID, 1
 	for round := range 6 {
 		c.Close()
@@ -295,6 +298,17 @@ func TestStreamsRecoveryAfterKill(t *testing.T) {
 	quiet(t, 200*time.Millisecond, clients...)
 }
 
+// waitSession waits until the session of pid in Redis holds room: a
+// server writes it in the background, a moment after the change.
+func waitSession(t *testing.T, rdb *redis.Client, pid, room string) {
+	t.Helper()
+	want := append([]byte{0xa0 | byte(len(room))}, room...) // msgpack fixstr
+	waitFor(t, 5*time.Second, "session with room "+room, func() bool {
+		b, err := base64.StdEncoding.DecodeString(sessionValue(t, rdb, pid))
+		return err == nil && bytes.Contains(b, want)
+	})
+}
+
 func sessionValue(t *testing.T, rdb *redis.Client, pid string) string {
 	v, err := rdb.Get(context.Background(), "sio:session:"+pid).Result()
 	if err != nil && err != redis.Nil {
@@ -347,6 +361,7 @@ func TestStreamsRecoveryUnderLoad(t *testing.T) {
 		off = lastArg(t, raw)
 	}
 	take(c.Expect("m"))
+	waitSession(t, nodes[0].RDB, c.PID, "a")
 	for round := range 8 {
 		for range 20 {
 			take(c.Expect("m"))
@@ -388,6 +403,7 @@ func TestStreamsRecoveryWhileStillConnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := expectSeq(t, old, 0, 0)
+	waitSession(t, nodes[0].RDB, old.PID, "a")
 	c := dial(t, nodes[1].URL, "/", recoverAuth(old, off))
 	if c.SID != old.SID {
 		t.Fatalf("new sid %s, want %s recovered", c.SID, old.SID)
@@ -400,6 +416,7 @@ func TestStreamsRecoveryWhileStillConnected(t *testing.T) {
 	if err := nodes[1].IO.In(c.SID).SocketsJoin("z"); err != nil {
 		t.Fatal(err)
 	}
+	waitSession(t, nodes[0].RDB, c.PID, "z")
 	if err := nodes[0].IO.To("z").Emit("m", 1); err != nil {
 		t.Fatal(err)
 	}
