@@ -3,8 +3,8 @@ package sioredis_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -269,6 +269,10 @@ func TestStreamsRecoveryAfterKill(t *testing.T) {
 			t.Fatalf("%s: connection still open after the kill", c)
 		}
 	}
+	waitFor(t, 5*time.Second, "Redis to drop the killed server's subscriptions", func() bool {
+		n, err := survivor.IO.Of("/").Adapter().ServerCount(context.Background())
+		return err == nil && n == 1
+	})
 	for i := 1; i <= 5; i++ {
 		if err := survivor.IO.To("a").Emit("m", i); err != nil {
 			t.Fatal(err)
