@@ -69,26 +69,6 @@ func (g *goRedis) Get(ctx context.Context, key string) (string, bool, error) {
 	return v, err == nil, err
 }
 
-func (g *goRedis) GetDel(ctx context.Context, key string) (string, bool, error) {
-	var get *redis.StringCmd
-	_, err := g.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		get = p.Get(ctx, key)
-		p.Del(ctx, key)
-		return nil
-	})
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	v, err := get.Result()
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
-	}
-	return v, err == nil, err
-}
-
 func (g *goRedis) Del(ctx context.Context, keys ...string) error {
 	if g.cluster != nil && len(keys) > 1 {
 		// Keys of several hash slots cannot go in one DEL on a cluster.

@@ -33,10 +33,6 @@ type StreamsClient interface {
 	// Get returns the value of key; ok is false when the key does not
 	// exist (GET).
 	Get(ctx context.Context, key string) (value string, ok bool, err error)
-	// GetDel returns the value of key and deletes it in one transaction
-	// (MULTI GET DEL EXEC, as Node's adapter does for Redis before 6.2);
-	// ok is false when the key did not exist.
-	GetDel(ctx context.Context, key string) (value string, ok bool, err error)
 	// Del deletes keys (DEL).
 	Del(ctx context.Context, keys ...string) error
 }

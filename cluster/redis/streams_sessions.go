@@ -233,9 +233,10 @@ var offsetPattern = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
 // restorePage is how many entries one XRANGE of a restore asks for.
 const restorePage = 1000
 
-// RestoreSession takes the session pid from Redis (GET and DEL in one
-// transaction) and the namespace's broadcasts after offset from the stream
-// (XRANGE), as Node does, and calls fn with them between two entries of
+// RestoreSession reads the session pid from Redis (GET; Node also deletes
+// it, here the restored socket's state replaces it) and the namespace's
+// broadcasts after offset from the stream (XRANGE), as Node does, and
+// calls fn with them between two entries of
 // the stream's reader: the packets up to the last entry delivered here are
 // in Missed, the later ones reach the restored socket from the reader, so
 // none is lost or doubled, whichever server broadcast them. It returns
@@ -301,7 +302,7 @@ func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.Ses
 	}
 	s.Missed = a.missed(s.Rooms, entries)
 	fn(s)
-	a.mark(s.SID, sessLive, nil) // the key was taken: write it again for the live socket
+	a.mark(s.SID, sessLive, nil) // the key now describes the restored socket
 	d := &object{}
 	d.set("sid", s.SID)
 	a.background(func() {
