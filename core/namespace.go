@@ -121,8 +121,8 @@ func (v nsView) RecoveryWindow() time.Duration {
 	return 0
 }
 
-// Session describes the live socket id as PersistSession would get it.
-func (v nsView) Session(id string) (*adapter.Session, bool) {
+// SocketState describes the live socket id as PersistSession would get it.
+func (v nsView) SocketState(id string) (*adapter.SocketState, bool) {
 	if v.n.srv.opts.ConnectionStateRecovery == nil {
 		return nil, false
 	}
@@ -132,7 +132,7 @@ func (v nsView) Session(id string) (*adapter.Session, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}, true
+	return &adapter.SocketState{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}, true
 }
 
 // sockSlices recycles Deliver's lists of target sockets.

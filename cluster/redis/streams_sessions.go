@@ -43,7 +43,7 @@ const msgSessionTaken = 100
 
 type dirtySession struct {
 	state int
-	s     *adapter.Session // sessPersisted
+	s     *adapter.SocketState // sessPersisted
 }
 
 // liveSessions tracks the sessions to write. dirty is shared; pids is the
@@ -64,7 +64,7 @@ func (l *liveSessions) init() {
 
 // mark records a change of socket id; a session persisted stays so until
 // flushed, whatever follows (its DelAll).
-func (a *StreamsAdapter) mark(id string, state int, s *adapter.Session) {
+func (a *StreamsAdapter) mark(id string, state int, s *adapter.SocketState) {
 	if !a.recovery() {
 		return
 	}
@@ -146,7 +146,7 @@ func (a *StreamsAdapter) delLocal(opts adapter.BroadcastOptions, rooms []string)
 // does: SET <SessionKeyPrefix><pid> base64(msgpack({sid,pid,rooms,data}))
 // PX <window>. It returns at once; the write follows on the adapter's
 // goroutine.
-func (a *StreamsAdapter) PersistSession(s *adapter.Session) { a.mark(s.SID, sessPersisted, s) }
+func (a *StreamsAdapter) PersistSession(s *adapter.SocketState) { a.mark(s.SID, sessPersisted, s) }
 
 func (a *StreamsAdapter) startRefresh() {
 	a.stopTicker = make(chan struct{})
@@ -196,7 +196,7 @@ func (a *StreamsAdapter) flushSessions() {
 		var err error
 		switch d.state {
 		case sessLive:
-			s, ok := a.nsp.Session(id)
+			s, ok := a.nsp.SocketState(id)
 			if !ok || s.PID == "" {
 				break
 			}
@@ -220,7 +220,7 @@ func (a *StreamsAdapter) flushSessions() {
 	}
 }
 
-func (a *StreamsAdapter) writeSession(ctx context.Context, s *adapter.Session, ttl time.Duration) error {
+func (a *StreamsAdapter) writeSession(ctx context.Context, s *adapter.SocketState, ttl time.Duration) error {
 	v, err := encodeSession(s)
 	if err != nil {
 		return err
@@ -242,7 +242,7 @@ const restorePage = 1000
 // none is lost or doubled, whichever server broadcast them. It returns
 // ErrNoSession when recovery is off, the offset is not a stream id or is
 // no longer in the stream, or the session is unknown or expired.
-func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.Session)) error {
+func (a *StreamsAdapter) RestoreSession(pid, offset string, fn func(*adapter.SocketState)) error {
 	if !a.recovery() || !offsetPattern.MatchString(offset) {
 		return adapter.ErrNoSession
 	}

@@ -107,7 +107,7 @@ func ephemeralMessage(typ int, data *object, uid, nsp string) ([]byte, error) {
 
 // encodeSession is a session value: base64 of MessagePack {sid, pid,
 // rooms, data}.
-func encodeSession(s *adapter.Session) (string, error) {
+func encodeSession(s *adapter.SocketState) (string, error) {
 	data, err := toTree(s.Data)
 	if err != nil {
 		return "", err
@@ -125,7 +125,7 @@ func encodeSession(s *adapter.Session) (string, error) {
 }
 
 // decodeSession reads a session value; Data comes back as generic values.
-func decodeSession(v string) (*adapter.Session, error) {
+func decodeSession(v string) (*adapter.SocketState, error) {
 	b, err := base64.StdEncoding.DecodeString(v)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func decodeSession(v string) (*adapter.Session, error) {
 	}
 	rooms, _ := o.get("rooms")
 	data, _ := o.get("data")
-	s := &adapter.Session{SID: getString(o, "sid"), PID: getString(o, "pid"), Rooms: toRooms(rooms), Data: toGeneric(data)}
+	s := &adapter.SocketState{SID: getString(o, "sid"), PID: getString(o, "pid"), Rooms: toRooms(rooms), Data: toGeneric(data)}
 	if s.SID == "" || s.PID == "" {
 		return nil, errMalformed
 	}

@@ -125,7 +125,7 @@ func TestStreamsPubSubVector(t *testing.T) {
 
 func TestStreamsSessionVector(t *testing.T) {
 	const node = "hKNzaWSjYWJjo3BpZKRwaWQxpXJvb21zkqNhYmOhcqRkYXRhgaF1AQ=="
-	v, err := encodeSession(&adapter.Session{SID: "abc", PID: "pid1", Rooms: []string{"abc", "r"}, Data: map[string]any{"u": 1}})
+	v, err := encodeSession(&adapter.SocketState{SID: "abc", PID: "pid1", Rooms: []string{"abc", "r"}, Data: map[string]any{"u": 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

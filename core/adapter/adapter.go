@@ -120,14 +120,14 @@ type Namespace interface {
 	// socket that went away for connection state recovery
 	// (MaxDisconnectionDuration), or 0 when recovery is off.
 	RecoveryWindow() time.Duration
-	// Session returns what connection state recovery would keep of the
-	// local socket id if it went away now: its SID, PID, rooms and data,
-	// in a Session of the caller's own. It returns false when the socket
+	// SocketState returns what connection state recovery would keep of
+	// the local socket id if it went away now: its SID, PID, rooms and
+	// data, in a SocketState of the caller's own. It returns false when the socket
 	// is unknown or recovery is off. An adapter that keeps the sessions of
 	// live sockets outside the process (so that a client recovers even
 	// when its server dies) reads it when the socket connects, joins or
 	// leaves rooms, or changes its data ([Adapter.DataChanged]).
-	Session(id SocketID) (*Session, bool)
+	SocketState(id SocketID) (*SocketState, bool)
 }
 
 // Socket is what an adapter sees of a local socket: what FetchSockets
@@ -222,7 +222,7 @@ type Adapter interface {
 	PersistSession(s *SocketState)
 	// DataChanged tells the adapter that the data value of the local
 	// socket id changed (Socket.SetData), for adapters that keep live
-	// sessions outside the process (see [Namespace.Session]). It must not
+	// sessions outside the process (see [Namespace.SocketState]). It must not
 	// wait on the network; Memory's does nothing.
 	DataChanged(id SocketID)
 	// RestoreSession forgets the persisted session pid and calls fn with it

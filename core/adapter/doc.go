@@ -58,7 +58,7 @@
 //     says whether the server has recovery on, and for how long.
 //   - Sessions of live sockets: an adapter that keeps sessions outside the
 //     process, so that a client recovers even when its server dies before
-//     it can call PersistSession, reads [Namespace.Session] when a socket
+//     it can call PersistSession, reads [Namespace.SocketState] when a socket
 //     joins (its connection is its first AddAll) or leaves rooms and when
 //     [Adapter.DataChanged] says its data changed, and writes it where the
 //     other servers find it (the Redis Streams adapter does; Memory's

@@ -30,7 +30,7 @@ func (n *countNsp) Socket(id SocketID) (Socket, bool) {
 func (n *countNsp) Parser() parser.Parser                        { return parser.JSON }
 func (n *countNsp) NextAckID() uint64                            { return 0 }
 func (n *countNsp) RecoveryWindow() time.Duration                { return 0 }
-func (n *countNsp) Session(SocketID) (*Session, bool)            { return nil, false }
+func (n *countNsp) SocketState(SocketID) (*SocketState, bool)    { return nil, false }
 func (n *countNsp) OnServerSideEmit(string, []any, func(...any)) {}
 func (n *countNsp) Deliver(_ context.Context, ids []SocketID, _ *EncodedPacket, _ BroadcastFlags, _ AckFunc) int {
 	count := 0

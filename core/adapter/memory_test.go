@@ -64,8 +64,8 @@ func (n *fakeNsp) NextAckID() uint64 {
 func (n *fakeNsp) OnServerSideEmit(event string, args []any, ack func(args ...any)) {
 	n.emitted = append(n.emitted, event)
 }
-func (n *fakeNsp) RecoveryWindow() time.Duration     { return 0 }
-func (n *fakeNsp) Session(SocketID) (*Session, bool) { return nil, false }
+func (n *fakeNsp) RecoveryWindow() time.Duration             { return 0 }
+func (n *fakeNsp) SocketState(SocketID) (*SocketState, bool) { return nil, false }
 func (n *fakeNsp) Deliver(ctx context.Context, ids []SocketID, p *EncodedPacket, _ BroadcastFlags, ack AckFunc) int {
 	n.mu.Lock()
 	n.delivers = append(n.delivers, delivery{ctx, slices.Clone(ids), ack != nil})
