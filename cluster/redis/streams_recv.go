@@ -79,8 +79,7 @@ func (a *StreamsAdapter) onEntry(o *object, offset string) {
 	case msgFetchSockets:
 		opts := readOpts(getObject(d, "opts"))
 		opts.Flags = adapter.BroadcastFlags{Local: true}
-		infos, _ := a.Memory.FetchSockets(context.Background(), opts)
-		socks, err := socketTrees(infos)
+		socks, err := socketTrees(a.Memory.PeerSockets(context.Background(), opts))
 		if err != nil {
 			a.report(fmt.Errorf("sioredis: encoding sockets for fetchSockets: %w", err))
 			return
