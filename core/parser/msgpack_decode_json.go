@@ -201,6 +201,9 @@ func (r *mpReader) keyJSON(dst []byte) []byte {
 		case math.IsInf(f, -1):
 			return append(dst, `"-Infinity"`...)
 		}
+		if f == 0 {
+			f = 0 // String(-0) is "0"
+		}
 		dst = append(dst, '"')
 		dst, _ = appendFloat(dst, f)
 		return append(dst, '"')
@@ -213,8 +216,12 @@ func (r *mpReader) keyJSON(dst []byte) []byte {
 	return dst
 }
 
-// appendJSFloat writes f as JSON.stringify does: null for NaN and ±Inf.
+// appendJSFloat writes f as JSON.stringify does: null for NaN and ±Inf, 0
+// for -0.
 func appendJSFloat(dst []byte, f float64) []byte {
+	if f == 0 {
+		f = 0 // -0 too
+	}
 	b, err := appendFloat(dst, f)
 	if err != nil {
 		return append(dst, "null"...)
