@@ -107,7 +107,7 @@ func (f *flusher) flush(it flushItem) {
 
 	buf := f.buf[:0]
 	for _, p := range batch {
-		buf = appendFrame(buf, p)
+		buf = w.frame(buf, p)
 	}
 	clear(batch)
 	f.batch = batch[:0]

@@ -104,6 +104,11 @@ type Options struct {
 	// handshakes"}. It is checked before AllowRequest. Default zero: no
 	// limit.
 	HandshakesPerIP HandshakeLimit
+	// AllowEIO3 accepts Engine.IO 3 clients (socket.io-client 2.x), as
+	// Node's allowEIO3: a handshake whose EIO is not 4, or that has none, is
+	// then taken as version 3 (see Session.Protocol). Default false: such a
+	// handshake gets HTTP 400 with code 5 "Unsupported protocol version".
+	AllowEIO3 bool
 	// Logger receives protocol chatter at Debug level, with the attributes
 	// sid, transport and remote_addr. Default: discard.
 	Logger *slog.Logger

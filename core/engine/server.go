@@ -218,7 +218,8 @@ func (s *Server) Serve(req Request, res Response, up Upgrader) {
 		writeError(res, errUnknownTransport)
 		return
 	}
-	if req.Query("EIO") != "4" {
+	eio3, ok := s.requestProtocol(req)
+	if !ok {
 		writeError(res, errUnsupportedVersion)
 		return
 	}
@@ -250,9 +251,9 @@ func (s *Server) Serve(req Request, res Response, up Upgrader) {
 			}
 		}
 		if isWS {
-			s.handshakeWebSocket(req, res, up)
+			s.handshakeWebSocket(req, res, up, eio3)
 		} else {
-			s.handshakePolling(req, res)
+			s.handshakePolling(req, res, eio3)
 		}
 		return
 	}
@@ -475,13 +476,14 @@ func (s *Server) handshakeHeaders(req Request, sid string, h http.Header) {
 	}
 }
 
-func (s *Server) handshakePolling(req Request, res Response) {
+func (s *Server) handshakePolling(req Request, res Response, eio3 bool) {
 	sid, err := newSID()
 	if err != nil {
 		writeError(res, errBadRequest)
 		return
 	}
 	sess := newSession(s, sid, newOpenRequest(req), TransportPolling)
+	sess.eio3, sess.b64 = eio3, eio3 && wantsBase64(req)
 	if e := s.register(sess); e != nil {
 		writeError(res, e)
 		return
@@ -491,7 +493,7 @@ func (s *Server) handshakePolling(req Request, res Response) {
 	sess.servePoll(req, res) // the open packet is queued: answered at once
 }
 
-func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
+func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader, eio3 bool) {
 	if !s.checkOrigin(req) {
 		writeError(res, errForbidden)
 		return
@@ -502,12 +504,15 @@ func (s *Server) handshakeWebSocket(req Request, res Response, up Upgrader) {
 		return
 	}
 	hs := newOpenRequest(req)
+	b64 := eio3 && wantsBase64(req)
 	h := http.Header{}
 	s.handshakeHeaders(req, sid, h)
 	err = up.Upgrade(h, func(c *websocket.Conn) {
 		s.enter() // the reader's task
 		w := newWSConn(c, s, up)
+		w.eio3, w.b64 = eio3, b64
 		sess := newSession(s, sid, hs, TransportWebSocket)
+		sess.eio3 = eio3
 		sess.ws = w
 		if e := s.register(sess); e != nil {
 			s.log.Debug("websocket session refused", "remote_addr", hs.RemoteAddr, "err", e)

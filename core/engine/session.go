@@ -65,6 +65,8 @@ type Session struct {
 	probed       bool // upgrade: "3probe" sent, GETs are answered with noop
 	awaitingPong bool // heartbeat: the timer is the pong deadline
 	clientClosed bool // the client sent a close packet: a waiting GET gets a noop
+	eio3         bool // Engine.IO 3 (eio3.go); set before the session is shared
+	b64          bool // Engine.IO 3 polling: the client takes no binary payload
 }
 
 func newSession(srv *Server, id string, hs *OpenRequest, transport string) *Session {
@@ -148,7 +150,11 @@ func (s *Session) start(upgrades []string) {
 
 	s.mu.Lock()
 	if s.open() {
-		s.armHeartbeatLocked(s.srv.opts.PingInterval, false)
+		if s.eio3 {
+			s.startHeartbeat3Locked()
+		} else {
+			s.armHeartbeatLocked(s.srv.opts.PingInterval, false)
+		}
 	}
 	s.kickLocked()
 	s.mu.Unlock()
@@ -301,6 +307,10 @@ func (s *Session) handlePacket(p Packet) {
 	case PacketMessage:
 		s.deliver(Message{Data: p.Data, Binary: p.Binary})
 	case PacketPong:
+		if s.eio3 {
+			s.closeNow(ReasonTransportError, errInvalidHeartbeat)
+			return
+		}
 		s.onPong()
 	case PacketClose:
 		s.mu.Lock()
@@ -308,6 +318,10 @@ func (s *Session) handlePacket(p Packet) {
 		s.closeLocked(ReasonTransportClose, nil)
 		s.mu.Unlock()
 	case PacketPing:
+		if s.eio3 {
+			s.onPing3()
+			return
+		}
 		s.closeNow(ReasonTransportError, errInvalidHeartbeat)
 	default: // open, upgrade, noop: nothing to do
 	}

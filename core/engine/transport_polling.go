@@ -36,31 +36,36 @@ func (s *Session) servePoll(req Request, res Response) {
 	s.getActive = true
 	done := req.Context().Done()
 	var (
-		body   []byte
-		finish bool
+		body       []byte
+		finish     bool
+		binaryBody bool // Engine.IO 3 only
 	)
 	for {
 		state := sessionState(s.state.Load())
 		if state == stateClosed {
 			// The client that closed needs no close packet back (Node
 			// answers its pending GET with a noop).
-			body = closePayload
+			body = s.controlPayload(closePayload)
 			if s.clientClosed {
-				body = noopPayload
+				body = s.controlPayload(noopPayload)
 			}
 			break
 		}
 		if s.probed || s.transport != TransportPolling {
-			body = noopPayload
+			body = s.controlPayload(noopPayload)
 			break
 		}
 		if len(s.queue) > 0 {
 			q := s.takeQueueLocked(nil)
+			if s.eio3 {
+				body, binaryBody = s.pollPayload3(q)
+				break
+			}
 			body = AppendPayload(make([]byte, 0, payloadSize(q)), q)
 			break
 		}
 		if state == stateClosing {
-			body = closePayload
+			body = s.controlPayload(closePayload)
 			finish = true
 			break
 		}
@@ -87,7 +92,11 @@ func (s *Session) servePoll(req Request, res Response) {
 
 	s.pollingHeaders(req, res.Header())
 	h := res.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	if binaryBody {
+		h.Set("Content-Type", "application/octet-stream")
+	} else {
+		h.Set("Content-Type", "text/plain; charset=UTF-8")
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if err := s.writeBody(res, body); err != nil {
 		s.closeNow(ReasonTransportError, err)
@@ -120,7 +129,8 @@ func payloadSize(q []Packet) int {
 func (s *Session) servePost(req Request, res Response) {
 	s.postMu.Lock()
 	defer s.postMu.Unlock()
-	if strings.HasPrefix(req.Header("Content-Type"), "application/octet-stream") {
+	binaryBody := strings.HasPrefix(req.Header("Content-Type"), "application/octet-stream")
+	if binaryBody && !s.eio3 {
 		s.closeNow(ReasonTransportError, errBinaryPost)
 		writeError(res, errBadRequest)
 		return
@@ -137,7 +147,12 @@ func (s *Session) servePost(req Request, res Response) {
 		return
 	}
 	var pkts []Packet
-	if !utf8.Valid(body) {
+	if s.eio3 {
+		err = decodePayload3(body, binaryBody, func(p Packet) error {
+			pkts = append(pkts, p)
+			return nil
+		})
+	} else if !utf8.Valid(body) {
 		err = errInvalidUTF8
 	} else {
 		err = DecodePayload(body, func(p Packet) error {

@@ -34,6 +34,8 @@ type wsConn struct {
 	poller       *idlePoller // the Server's
 	tok          uint64      // while parked in poller: its token; guarded by poller.mu
 	interrupted  atomic.Bool // set by interrupt, before the read deadline
+	eio3         bool        // Engine.IO 3 framing (eio3.go); set before the reader starts
+	b64          bool        // Engine.IO 3: binary messages go as base64 text frames
 
 	// The reader's own state.
 	head      [1]byte // read by the idle wait, not yet parsed
@@ -109,7 +111,7 @@ func (w *wsConn) writeBatch(ps []Packet) error {
 	buf := (*bp)[:0]
 	var err error
 	for _, p := range ps {
-		buf = appendFrame(buf, p)
+		buf = w.frame(buf, p)
 		if len(buf) >= wsFlushSize {
 			if _, err = nc.Write(buf); err != nil {
 				break
@@ -131,7 +133,7 @@ func (w *wsConn) writeBatch(ps []Packet) error {
 func (w *wsConn) writeText(p Packet) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	return w.writeLocked(appendFrame(nil, p))
+	return w.writeLocked(w.frame(nil, p))
 }
 
 // writeLocked writes b under WriteTimeout; the caller holds wmu.
@@ -250,6 +252,9 @@ func (w *wsConn) readPacket(br *bufio.Reader) (Packet, error) {
 	binary := op == opBinary
 	if !binary && !utf8.Valid(data) {
 		return Packet{}, errInvalidUTF8
+	}
+	if w.eio3 {
+		return decodePacket3(data, binary)
 	}
 	return DecodePacket(data, binary)
 }
@@ -451,9 +456,11 @@ func (s *Session) serveUpgrade(req Request, res Response, up Upgrader) {
 		writeError(res, errForbidden)
 		return
 	}
+	b64 := s.eio3 && wantsBase64(req)
 	err := up.Upgrade(nil, func(c *websocket.Conn) {
 		s.srv.enter() // the reader's task
 		w := newWSConn(c, s.srv, up)
+		w.eio3, w.b64 = s.eio3, b64
 		if !s.beginProbe(w) {
 			s.endReading(w, nil)
 			return
