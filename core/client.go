@@ -121,6 +121,9 @@ func (c *client) socketLocked(nsp string) *Socket {
 func (c *client) connect(p *parser.Packet) {
 	name := p.Nsp
 	auth := json.RawMessage(p.Raw)
+	if c.isEIO3() {
+		name, auth = splitNamespace3(name)
+	}
 	if len(auth) == 0 {
 		auth = json.RawMessage("{}")
 	}
@@ -205,6 +208,10 @@ func (c *client) refuse(nsp string, err error) {
 	c.doneConnecting(nsp)
 	if h := c.srv.opts.Hooks.OnConnectError; h != nil {
 		h(nsp, err)
+	}
+	if c.isEIO3() && !errors.Is(err, ErrInvalidNamespace) {
+		c.connectError3(nsp, err)
+		return
 	}
 	c.sendConnectError(nsp, err)
 }

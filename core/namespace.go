@@ -346,9 +346,13 @@ func (n *Namespace) connect(c *client, s *Socket, rooms []string) bool {
 	n.sockets[s.id] = s
 	n.mu.Unlock()
 	n.adp.AddAll(s.id, append([]string{s.id}, rooms...)...)
-	connect := map[string]string{"sid": s.id}
-	if s.pid != "" {
-		connect["pid"] = s.pid
+	var connect any // none for Engine.IO 3 clients (eio3.go)
+	if !c.isEIO3() {
+		m := map[string]string{"sid": s.id}
+		if s.pid != "" {
+			m["pid"] = s.pid
+		}
+		connect = m
 	}
 	_ = c.writePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: connect}, false)
 	return true

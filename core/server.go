@@ -320,8 +320,12 @@ func (s *Server) reportError(sock *Socket, err error) {
 type engineHandler Server
 
 func (h *engineHandler) OnOpen(sess *engine.Session) {
-	sess.Attach(newClient((*Server)(h), sess))
+	c := newClient((*Server)(h), sess)
+	sess.Attach(c)
 	(*Server)(h).observeConn(sess, "", true)
+	if c.isEIO3() {
+		c.connectMain()
+	}
 }
 
 func (h *engineHandler) OnMessage(sess *engine.Session, m engine.Message) {

@@ -58,6 +58,9 @@ func newSocket(n *Namespace, c *client, hs *Handshake, sess *adapter.SocketState
 		s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
 	} else {
 		s.id = randomID()
+		if c.isEIO3() {
+			s.id = socketID3(n.name, c.sess.ID())
+		}
 		if n.srv.opts.ConnectionStateRecovery != nil {
 			s.pid = randomID()
 		}
