@@ -20,6 +20,7 @@ import (
 //	ADMIN_UI=1       the Admin UI (adminFromEnv)
 //
 // The client files are always served, as Node serves them by default.
+// ALLOW_EIO3 is read by allowEIO3FromEnv, for both servers' engines.
 func optionsFromEnv(o core.Options) (core.Options, error) {
 	o.ServeClient = clientdist.Bundle
 	switch p := os.Getenv("PARSER"); p {
@@ -54,4 +55,14 @@ func adminFromEnv(io *core.Server) (func(), error) {
 	}
 	adminUI = admin.UIHandler("/admin-ui/")
 	return func() { _ = a.Close() }, nil
+}
+
+// allowEIO3FromEnv reports whether ALLOW_EIO3=1 (or true) asks both servers
+// to accept Engine.IO 3 clients, as Node's allowEIO3.
+func allowEIO3FromEnv() bool {
+	switch os.Getenv("ALLOW_EIO3") {
+	case "1", "true":
+		return true
+	}
+	return false
 }

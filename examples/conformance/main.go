@@ -14,7 +14,8 @@
 // the other standard paths. Its environment turns on optional parts (see
 // env.go): PARSER=msgpack speaks socket.io-msgpack-parser on /socket.io/;
 // ADMIN_UI=1 instruments it for the Socket.IO Admin UI (namespace /admin,
-// auth off, development mode) and serves the UI at /admin-ui/.
+// auth off, development mode) and serves the UI at /admin-ui/; ALLOW_EIO3=1
+// accepts Engine.IO 3 clients (socket.io-client 2.x) on both paths.
 //
 //	go run ./conformance -integration nethttp
 package main
@@ -49,6 +50,7 @@ func main() {
 		PingTimeout:       200 * time.Millisecond,
 		MaxHTTPBufferSize: 1e6,
 		CORS:              &engine.CORS{Origins: []string{"*"}},
+		AllowEIO3:         allowEIO3FromEnv(),
 	}
 	eio := engine.NewServer(echo{}, eopts)
 	opts, err := optionsFromEnv(core.Options{Engine: eopts, ConnectTimeout: time.Second})
