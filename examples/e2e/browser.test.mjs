@@ -248,3 +248,35 @@ test('the msgpack bundle served by gosio talks to a msgpack server', T, async ()
   assert.deepEqual(result.echoed, ['text', 42, 2.5, null, '0102feff', true]);
   assert.deepEqual(result.ask, { ok: true, reply: [42] });
 });
+
+test('socket.io-client 2.5.0 (Engine.IO 3) in the browser: polling with binary payloads, WebSocket, the upgrade', T, async () => {
+  const base = servers.eio3;
+  for (const transports of ['polling', 'websocket', 'polling,websocket']) {
+    const ctx = await context();
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`eio3 ${transports}: ${err.message}`));
+    // Engine.IO 3 polling responses: XHR2 clients (no b64) get binary
+    // payloads as application/octet-stream.
+    const polls = [];
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/socket.io/' && u.searchParams.get('transport') === 'polling') {
+        polls.push({ eio: u.searchParams.get('EIO'), b64: u.searchParams.get('b64'), type: r.headers()['content-type'] });
+      }
+    });
+    await page.goto(`${base}/eio3.html?transports=${transports}`);
+    await page.waitForFunction(() => window.result, null, WAIT);
+    const result = await page.evaluate(() => window.result);
+    assert.equal(result.error, undefined, `${transports}: ${result.error}`);
+    assert.equal(result.transport, transports === 'polling' ? 'polling' : 'websocket', transports);
+    assert.equal(result.sameId, true, 'socket.id is the session id, on both sides');
+    assert.equal(result.query, 'page');
+    assert.deepEqual(result.echoed, ['text ✓ 😀', 42, '0102feff', true], transports);
+    assert.deepEqual(result.ask, { ok: true, reply: [42] }, transports);
+    if (transports === 'polling') {
+      assert.ok(polls.length > 0 && polls.every((p) => p.eio === '3' && p.b64 === null), JSON.stringify(polls));
+      assert.ok(polls.some((p) => p.type === 'application/octet-stream'), `a binary payload among ${JSON.stringify(polls)}`);
+    }
+    await ctx.close();
+  }
+});

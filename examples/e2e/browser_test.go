@@ -41,6 +41,11 @@ func requireChromium(t *testing.T) {
 func pageFiles() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir("www")))
+	// socket.io-client 2.5.0 (Engine.IO 3) is not what gosio serves: the
+	// page of the AllowEIO3 case loads it from node_modules.
+	mux.HandleFunc("/vendor/socket.io-2.5.0.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, "node_modules/socket.io-client-v2/dist/socket.io.js")
+	})
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	return mux
 }
@@ -49,7 +54,8 @@ func pageFiles() http.Handler {
 // bundles the servers serve) against every integration:
 // TestBrowser/<integration>/<case>. The chat servers have connection state
 // recovery on; "msgpack" speaks the MessagePack parser, for the page that
-// loads socket.io.msgpack.min.js. "steady" keeps Node's
+// loads socket.io.msgpack.min.js; "eio3" has AllowEIO3, for the page that
+// loads socket.io-client 2.5.0. "steady" keeps Node's
 // heartbeat, for the chat cases: a polling page on a loaded machine may take
 // longer than a second to answer a ping. "browser" pings often, for the
 // network-cut case, whose page reaches it through a TCP proxy that the case
@@ -75,7 +81,8 @@ func TestBrowser(t *testing.T) {
 				ServeClient:             clientdist.Bundle,
 			})
 			mp := startServer(t, "msgpack", in, a, core.Options{Parser: parser.MsgPack, ServeClient: clientdist.Bundle})
-			js, _ := json.Marshal(map[string]string{"browser": fast.URL(), "steady": steady.URL(), "msgpack": mp.URL()})
+			eio3 := startServer(t, "eio3", in, a, core.Options{Engine: core.EngineOptions{AllowEIO3: true}})
+			js, _ := json.Marshal(map[string]string{"browser": fast.URL(), "steady": steady.URL(), "msgpack": mp.URL(), "eio3": eio3.URL()})
 			runNode(t, "browser.test.mjs", map[string]string{
 				"E2E_SERVERS":   string(js),
 				"E2E_TRANSPORT": "websocket", // for the Node control connection

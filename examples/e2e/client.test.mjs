@@ -5,6 +5,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import msgpackParser from 'socket.io-msgpack-parser';
+import ioV2 from 'socket.io-client-v2';
 import {
   call,
   callAll,
@@ -16,6 +17,8 @@ import {
   norm,
   once,
   sequenceReport,
+  servers,
+  track,
   transportOpts,
   uniq,
   upgraded,
@@ -511,4 +514,72 @@ test('msgpack parser: binary both ways, acks, broadcasts and recovery', T, async
   assert.equal(s.recovered, true, 'recovered');
   await end;
   assert.ok(nums.length === 200 && nums.every((x, i) => x === i), `all 200 in order: ${sequenceReport(nums, 200)}`);
+});
+
+// ack2 emits with socket.io-client 2.x (no timeout() there) and resolves
+// with every argument of the ack.
+function ack2(s, event, ...args) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for "${event}"`)), 10000);
+    timer.unref?.();
+    s.emit(event, ...args, (...reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+  });
+}
+
+test('socket.io-client 2.5.0 (Engine.IO 3): echo with binary, acks both ways, query auth, rooms shared with 4.x, reconnection', T, async () => {
+  const v2 = (nsp, opts = {}) =>
+    track(ioV2(servers.eio3 + nsp, { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 500, ...transportOpts(), ...opts }));
+  const s = v2('/', { query: { user: 'old' } });
+  await once(s, 'connect', 10000);
+  await upgraded(s);
+  const [me] = await ack2(s, 'whoami');
+  // "/" is joined without a CONNECT; the socket id is the session's, as
+  // the 2.x client computes it.
+  assert.equal(me.id, s.id);
+  assert.equal(me.connId, s.io.engine.id);
+  assert.equal(me.id, me.connId);
+  assert.equal(me.nsp, '/');
+  assert.deepEqual(me.auth, {});
+  assert.equal(me.query, 'old');
+  assert.equal(me.transport, finalTransport());
+
+  const args = ['héllo ✓ 😀', Buffer.from([1, 2, 3]), { a: [1, { b: Buffer.from([255]) }], c: 'd' }, 2.5, null, true, []];
+  assert.deepEqual(norm(await ack2(s, 'echo', ...args)), norm(args));
+
+  s.on('double', (n, cb) => cb(n * 2));
+  const [asked] = await ack2(s, 'ask', { event: 'double', arg: 21, timeoutMs: 5000 });
+  assert.deepEqual(asked, { ok: true, reply: [42] });
+
+  // Another namespace: its CONNECT carries the query, which is its auth.
+  const admin = v2('/admin', { query: { token: 'q1' } });
+  await once(admin, 'connect', 10000);
+  const [am] = await ack2(admin, 'whoami');
+  assert.equal(am.id, `/admin#${admin.io.engine.id}`);
+  assert.equal(am.id, admin.id);
+  assert.deepEqual(am.auth, { token: 'q1' });
+
+  // One room, a 2.x and a 4.x client: the same broadcasts.
+  const room = uniq();
+  const modern = client('/', {}, 'eio3');
+  await connected(modern);
+  await ack2(s, 'join', { rooms: [room] });
+  await call(modern, 'join', { rooms: [room] });
+  const gotOld = once(s, 'news');
+  const gotNew = once(modern, 'news');
+  await call(modern, 'bcast', { via: 'server', rooms: [room], event: 'news', arg: { text: 'hi ✓', n: 1 } });
+  assert.deepEqual(await gotOld, [{ text: 'hi ✓', n: 1 }]);
+  assert.deepEqual(await gotNew, [{ text: 'hi ✓', n: 1 }]);
+
+  // A network cut: the 2.x client reconnects, with a new session.
+  const back = once(s, 'reconnect', 15000);
+  s.emit('drop');
+  await back;
+  if (!s.connected) await once(s, 'connect', 10000);
+  const [again] = await ack2(s, 'whoami');
+  assert.equal(again.id, s.id);
+  assert.notEqual(again.id, me.id);
+  assert.deepEqual(norm(await ack2(s, 'echo', Buffer.from([9]))), norm([Buffer.from([9])]));
 });

@@ -28,6 +28,7 @@ const maxBuffer = 100_000
 //	short      connection state recovery, a 150 ms window
 //	msgpack    the MessagePack parser, connection state recovery, the
 //	           heartbeat of recovery
+//	eio3       AllowEIO3, for socket.io-client 2.5.0 beside 4.x clients
 //
 // A polling client cut off between two requests (no request in flight to
 // fail; or on fasthttp, which cannot tell that a request was aborted) is
@@ -55,6 +56,7 @@ func clientServers(t *testing.T, in integration, a *app) map[string]*testServer 
 			Parser:                  parser.MsgPack,
 			ConnectionStateRecovery: &core.ConnectionStateRecovery{},
 		}),
+		"eio3": startServer(t, "eio3", in, a, core.Options{Engine: core.EngineOptions{MaxHTTPBufferSize: maxBuffer, AllowEIO3: true}}),
 	}
 }
 
