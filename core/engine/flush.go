@@ -107,7 +107,11 @@ func (f *flusher) flush(it flushItem) {
 
 	buf := f.buf[:0]
 	for _, p := range batch {
-		buf = w.frame(buf, p)
+		if w.eio3 { // see writeBatch
+			buf = appendFrame3(buf, p, w.b64)
+		} else {
+			buf = appendFrame(buf, p)
+		}
 	}
 	clear(batch)
 	f.batch = batch[:0]

@@ -111,7 +111,11 @@ func (w *wsConn) writeBatch(ps []Packet) error {
 	buf := (*bp)[:0]
 	var err error
 	for _, p := range ps {
-		buf = w.frame(buf, p)
+		if w.eio3 { // not w.frame: one call per packet, as before Engine.IO 3
+			buf = appendFrame3(buf, p, w.b64)
+		} else {
+			buf = appendFrame(buf, p)
+		}
 		if len(buf) >= wsFlushSize {
 			if _, err = nc.Write(buf); err != nil {
 				break
