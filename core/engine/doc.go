@@ -1,6 +1,6 @@
-// Package engine is an Engine.IO v4 server: sessions over HTTP long-polling
-// and WebSocket, the polling→websocket upgrade, the heartbeat, and the packet
-// codec. It imports nothing else of gosio; the Socket.IO layer (package core)
+// Package engine is an Engine.IO v4 server (v3 too with Options.AllowEIO3):
+// sessions over HTTP long-polling and WebSocket, the polling→websocket
+// upgrade, the heartbeat, and the packet codec. It imports nothing else of gosio; the Socket.IO layer (package core)
 // sits on top of it through Handler.
 //
 // # Map of the package
@@ -26,6 +26,9 @@
 //     DecodePayload.
 //   - options.go, cors.go, errors.go: Options and their defaults, CORS and the
 //     WebSocket origin check, protocol errors, sentinels and close reasons.
+//   - eio3.go, eio3_codec.go: Engine.IO 3 sessions (Options.AllowEIO3,
+//     socket.io-client 2.x): the reversed heartbeat, the length-prefixed and
+//     binary polling payloads, binary frames with their type byte.
 //   - limit.go: HandshakeLimit and the per-client handshake token buckets
 //     (Options.HandshakesPerIP); Options.MaxConnections is applied in
 //     server.go.
