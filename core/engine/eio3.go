@@ -1,5 +1,7 @@
 package engine
 
+import "errors"
+
 // Engine.IO 3 sessions (socket.io-client 2.x), accepted with
 // Options.AllowEIO3. What differs from version 4, besides the codec
 // (eio3_codec.go):
@@ -62,6 +64,10 @@ func (s *Session) onPing3() {
 	s.pushLocked(Packet{Type: PacketPong})
 	s.kickLocked()
 }
+
+// errPongFromClient3 is the cause of an Engine.IO 3 session's close when its
+// client sends a pong (the server pings no one in version 3).
+var errPongFromClient3 = errors.New("engine: pong from an Engine.IO 3 client (invalid heartbeat direction)")
 
 var (
 	closePayload3 = []byte("1:1")

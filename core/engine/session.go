@@ -308,7 +308,7 @@ func (s *Session) handlePacket(p Packet) {
 		s.deliver(Message{Data: p.Data, Binary: p.Binary})
 	case PacketPong:
 		if s.eio3 {
-			s.closeNow(ReasonTransportError, errInvalidHeartbeat)
+			s.closeNow(ReasonTransportError, errPongFromClient3)
 			return
 		}
 		s.onPong()
