@@ -159,14 +159,11 @@ func (v nsView) RoomLeft(room, id string) {
 	}
 }
 
-// OnUpgrade makes the server an engine.UpgradeHandler.
-func (h *engineHandler) OnUpgrade(sess *engine.Session) {
-	obs := (*Server)(h).observers()
+// OnUpgrade makes a client's SessionHandler an engine.UpgradeHandler.
+func (cs *clientSession) OnUpgrade() {
+	c := (*client)(cs)
+	obs := c.srv.observers()
 	if obs == nil {
-		return
-	}
-	c, ok := sess.Attached().(*client)
-	if !ok {
 		return
 	}
 	c.mu.Lock()

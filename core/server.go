@@ -316,27 +316,15 @@ func (s *Server) reportError(sock *Socket, err error) {
 	}
 }
 
-// engineHandler is the Server seen by the engine.
+// engineHandler is the Server seen by the engine: each session's events go
+// to the client made for it (see client_seam.go).
 type engineHandler Server
 
-func (h *engineHandler) OnOpen(sess *engine.Session) {
+func (h *engineHandler) OnOpen(sess *engine.Session) engine.SessionHandler {
 	c := newClient((*Server)(h), sess)
-	sess.Attach(c)
 	(*Server)(h).observeConn(sess, "", true)
 	if c.isEIO3() {
 		c.connectMain()
 	}
-}
-
-func (h *engineHandler) OnMessage(sess *engine.Session, m engine.Message) {
-	if c, ok := sess.Attached().(*client); ok {
-		c.onMessage(m)
-	}
-}
-
-func (h *engineHandler) OnClose(sess *engine.Session, reason string, _ error) {
-	if c, ok := sess.Attached().(*client); ok {
-		c.onClose(reason)
-	}
-	(*Server)(h).observeConn(sess, reason, false)
+	return (*clientSession)(c)
 }

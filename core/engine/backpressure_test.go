@@ -38,7 +38,7 @@ func newFanHandler() *fanHandler {
 	return &fanHandler{opened: make(chan struct{}, 1), closed: make(chan fanClose, 4096)}
 }
 
-func (h *fanHandler) OnOpen(s *engine.Session) {
+func (h *fanHandler) OnOpen(s *engine.Session) engine.SessionHandler {
 	h.mu.Lock()
 	h.sessions = append(h.sessions, s)
 	h.mu.Unlock()
@@ -46,10 +46,18 @@ func (h *fanHandler) OnOpen(s *engine.Session) {
 	case h.opened <- struct{}{}:
 	default:
 	}
+	return fanSession{h, s}
 }
-func (h *fanHandler) OnMessage(*engine.Session, engine.Message) {}
-func (h *fanHandler) OnClose(s *engine.Session, reason string, _ error) {
-	h.closed <- fanClose{s, reason}
+
+// fanSession reports one session's close to its fanHandler.
+type fanSession struct {
+	h *fanHandler
+	s *engine.Session
+}
+
+func (fanSession) OnMessage(engine.Message) {}
+func (f fanSession) OnClose(reason string, _ error) {
+	f.h.closed <- fanClose{f.s, reason}
 }
 
 // waitSessions waits until n sessions are open and returns them in order.

@@ -88,9 +88,13 @@ func BenchmarkPollingRoundTrip(b *testing.B) {
 // benchEcho is a Handler that only echoes.
 type benchEcho struct{}
 
-func (benchEcho) OnOpen(*engine.Session)                        {}
-func (benchEcho) OnMessage(s *engine.Session, m engine.Message) { _ = s.Send(m) }
-func (benchEcho) OnClose(*engine.Session, string, error)        {}
+func (benchEcho) OnOpen(s *engine.Session) engine.SessionHandler { return benchEchoSession{s} }
+
+// benchEchoSession echoes one session's messages.
+type benchEchoSession struct{ s *engine.Session }
+
+func (e benchEchoSession) OnMessage(m engine.Message) { _ = e.s.Send(m) }
+func (benchEchoSession) OnClose(string, error)        {}
 
 // BenchmarkWebSocketEcho measures one message echoed over a WebSocket.
 func BenchmarkWebSocketEcho(b *testing.B) {

@@ -3,10 +3,42 @@
 // upgrade, the heartbeat, and the packet codec. It imports nothing else of gosio; the Socket.IO layer (package core)
 // sits on top of it through Handler.
 //
+// # The seam
+//
+// The layer above meets the engine through two small interfaces. Handler has
+// one method, OnOpen, called once per new session; it returns that
+// session's SessionHandler (OnMessage, OnClose), which receives the rest of
+// the session's events. The per-session state of the layer above is thus
+// the SessionHandler value itself, typed: the Session stores it in a field
+// of its own (written once, under the lock that serializes the handler's
+// calls) and calls it directly, so a message costs one interface call and
+// no type assertion. Package core returns its per-connection client there.
+//
+// The rules, each with the tests that guard it:
+//
+//   - Each session's messages and close go to the SessionHandler that its
+//     own OnOpen returned (TestSessionHandlerPerSession).
+//   - OnOpen comes first, OnMessage calls are sequential and in order,
+//     OnClose comes once, last: the recorder of the tests (helpers_test.go)
+//     checks this in every test that uses it, and fails the test otherwise;
+//     TestPollingConcurrentPOSTsKeepOrder pushes concurrent POSTs through it.
+//   - Packets sent from OnOpen follow the open packet
+//     (TestOnOpenSendFollowsOpenPacket).
+//   - A nil SessionHandler leaves the session working, its messages and
+//     close unobserved (TestNilSessionHandler).
+//   - A SessionHandler that is also an UpgradeHandler hears its session's
+//     switch to WebSocket, once, from the reader (upgrade_hook.go;
+//     TestUpgradeUpdates in package admin).
+//   - A session closed before OnOpen ran (Server.Close racing a handshake)
+//     gets neither OnOpen nor OnClose: both run under the same lock, and
+//     OnClose has no handler to call (no test: the window lies inside one
+//     handshake, between registering the session and starting it).
+//
 // # Map of the package
 //
-//   - server.go: Server, Handler, Message, OpenRequest, the Request / Response /
-//     Upgrader transport hooks, request routing and handshakes.
+//   - server.go: Server, Handler, SessionHandler, Message, OpenRequest, the
+//     Request / Response / Upgrader transport hooks, request routing and
+//     handshakes.
 //   - session.go: Session, its outbound queue (bounded, coalesced), Send,
 //     SendVolatile, Close and the close paths.
 //   - heartbeat.go: the ping/pong timer.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// Close reasons passed to Handler.OnClose. The strings are Node's.
+// Close reasons passed to SessionHandler.OnClose. The strings are Node's.
 const (
 	ReasonTransportClose = "transport close"      // the client closed the connection or sent a close packet
 	ReasonTransportError = "transport error"      // a network or protocol error on the transport

@@ -13,16 +13,24 @@ import (
 // echo is a Handler that sends every message back.
 type echo struct{}
 
-func (echo) OnOpen(s *engine.Session) { log.Printf("open %s over %s", s.ID(), s.Transport()) }
+// OnOpen returns the handler of one session: here the session itself is
+// all the state it needs.
+func (echo) OnOpen(s *engine.Session) engine.SessionHandler {
+	log.Printf("open %s over %s", s.ID(), s.Transport())
+	return echoSession{s}
+}
 
-func (echo) OnMessage(s *engine.Session, m engine.Message) {
-	if err := s.Send(m); err != nil {
-		log.Printf("send to %s: %v", s.ID(), err)
+// echoSession sends one session's messages back.
+type echoSession struct{ s *engine.Session }
+
+func (e echoSession) OnMessage(m engine.Message) {
+	if err := e.s.Send(m); err != nil {
+		log.Printf("send to %s: %v", e.s.ID(), err)
 	}
 }
 
-func (echo) OnClose(s *engine.Session, reason string, err error) {
-	log.Printf("close %s: %s (%v)", s.ID(), reason, err)
+func (e echoSession) OnClose(reason string, err error) {
+	log.Printf("close %s: %s (%v)", e.s.ID(), reason, err)
 }
 
 // A bare Engine.IO echo server on net/http, shut down gracefully.

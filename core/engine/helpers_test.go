@@ -72,7 +72,7 @@ func (r *recorder) violate(format string, args ...any) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) OnOpen(s *engine.Session) {
+func (r *recorder) OnOpen(s *engine.Session) engine.SessionHandler {
 	r.mu.Lock()
 	if _, ok := r.state[s]; ok {
 		r.violations = append(r.violations, "OnOpen twice")
@@ -84,9 +84,20 @@ func (r *recorder) OnOpen(s *engine.Session) {
 	if r.onOpen != nil {
 		r.onOpen(s)
 	}
+	return recSession{r, s}
 }
 
-func (r *recorder) OnMessage(s *engine.Session, m engine.Message) {
+// recSession is the SessionHandler a recorder returns for one session: it
+// records that session's events in the recorder.
+type recSession struct {
+	r *recorder
+	s *engine.Session
+}
+
+func (rs recSession) OnMessage(m engine.Message)       { rs.r.onMessageOf(rs.s, m) }
+func (rs recSession) OnClose(reason string, err error) { rs.r.onCloseOf(rs.s, reason, err) }
+
+func (r *recorder) onMessageOf(s *engine.Session, m engine.Message) {
 	r.mu.Lock()
 	st := r.state[s]
 	in := r.inMessage[s]
@@ -107,7 +118,7 @@ func (r *recorder) OnMessage(s *engine.Session, m engine.Message) {
 	_ = s.Send(m)
 }
 
-func (r *recorder) OnClose(s *engine.Session, reason string, err error) {
+func (r *recorder) onCloseOf(s *engine.Session, reason string, err error) {
 	r.mu.Lock()
 	if st := r.state[s]; st != "open" {
 		r.violations = append(r.violations, "OnClose in state "+st)

@@ -137,20 +137,3 @@ func TestSendClosed(t *testing.T) {
 	s.Close() // idempotent
 	e.rec.none(t, evClose, 10*time.Millisecond)
 }
-
-func TestAttach(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, engine.Options{})
-	_, s := e.pollingSession(t)
-	if s.Attached() != nil {
-		t.Fatal("slot not empty")
-	}
-	s.Attach(42)
-	if s.Attached() != 42 {
-		t.Fatal(s.Attached())
-	}
-	s.Attach(nil)
-	if s.Attached() != nil {
-		t.Fatal(s.Attached())
-	}
-}

@@ -25,24 +25,38 @@ type Message struct {
 	Binary bool
 }
 
-// Handler receives session events. For one session: OnOpen happens before any
-// OnMessage; OnMessage calls are sequential, in arrival order (never
-// concurrent for one session, even with concurrent POSTs); OnClose is called
-// exactly once, last. Calls for different sessions run concurrently. Handler
-// methods may call Session methods (Send, Close, ...) without deadlock.
+// Handler is the layer above the engine, as the engine sees it: it is told
+// of each new session and returns the SessionHandler that receives the rest
+// of that session's events. That per-session value is the layer's state for
+// the session, typed: the engine never stores it as an any nor asserts its
+// type (see "The seam" in the package doc).
+//
+// OnOpen is called once per session, before any of its messages; calls for
+// different sessions run concurrently. It may call Session methods (Send,
+// Close, ...) without deadlock.
+type Handler interface {
+	// OnOpen is called once the session exists, before its first message,
+	// and returns the handler of the session's messages and close. Packets
+	// sent from OnOpen follow the open packet. A nil SessionHandler leaves
+	// the session's messages and close unobserved.
+	OnOpen(s *Session) SessionHandler
+}
+
+// SessionHandler receives one session's events, from the engine only. Its
+// calls are sequential: OnMessage calls in arrival order (never concurrent,
+// even with concurrent POSTs), then OnClose exactly once, last, after the
+// OnOpen that returned it. Calls for different sessions run concurrently.
+// Its methods may call Session methods without deadlock.
 //
 // A slow OnMessage holds back the reading of that session's next packets,
 // which is the intended backpressure; long work belongs in another goroutine.
-type Handler interface {
-	// OnOpen is called once the session exists, before its first message.
-	// Packets sent from OnOpen follow the open packet.
-	OnOpen(s *Session)
+type SessionHandler interface {
 	// OnMessage is called for each message from the client. m.Data is owned
 	// by the handler: the engine never reuses it.
-	OnMessage(s *Session, m Message)
+	OnMessage(m Message)
 	// OnClose is called once when the session ends, with one of the Reason
 	// constants and, where there is one, the underlying error.
-	OnClose(s *Session, reason string, err error)
+	OnClose(reason string, err error)
 }
 
 // OpenRequest is an immutable snapshot of the HTTP request that opened a

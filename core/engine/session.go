@@ -18,17 +18,17 @@ const (
 
 // Session is one Engine.IO session (one client connection, across polling
 // requests and an eventual WebSocket). All its methods are safe for
-// concurrent use, including from Handler methods.
+// concurrent use, including from Handler and SessionHandler methods.
 type Session struct {
 	srv *Server
 	id  string
 	hs  *OpenRequest
 
-	attached atomic.Pointer[any]
-	state    atomic.Int32 // sessionState; written under mu
+	state atomic.Int32 // sessionState; written under mu
 
-	inMu   sync.Mutex // serializes Handler calls
-	postMu sync.Mutex // serializes polling POSTs
+	inMu    sync.Mutex     // serializes the Handler's calls for this session
+	handler SessionHandler // what OnOpen returned; written once, under inMu and mu
+	postMu  sync.Mutex     // serializes polling POSTs
 
 	mu          sync.Mutex
 	transport   string
@@ -124,20 +124,11 @@ func (s *Session) Done() <-chan struct{} {
 	return s.done
 }
 
-// Attach stores v in the session's single slot for the layer above.
-func (s *Session) Attach(v any) { s.attached.Store(&v) }
-
-// Attached returns what Attach stored, or nil.
-func (s *Session) Attached() any {
-	if p := s.attached.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
 func (s *Session) open() bool { return sessionState(s.state.Load()) == stateOpen }
 
-// start queues the open packet, calls OnOpen and starts the heartbeat.
+// start queues the open packet, calls OnOpen and starts the heartbeat. A
+// session closed before (Server.Close right after register) gets no OnOpen,
+// hence no OnClose either: OnClose runs under inMu too and sees no handler.
 func (s *Session) start(upgrades []string) {
 	s.mu.Lock()
 	s.queue = append(s.queue, Packet{Type: PacketOpen, Data: s.srv.openPacket(s.id, upgrades)})
@@ -145,7 +136,12 @@ func (s *Session) start(upgrades []string) {
 	s.debug("session open", "transport", s.transport)
 
 	s.inMu.Lock()
-	s.srv.h.OnOpen(s)
+	if s.open() {
+		h := s.srv.h.OnOpen(s)
+		s.mu.Lock()
+		s.handler = h
+		s.mu.Unlock()
+	}
 	s.inMu.Unlock()
 
 	s.mu.Lock()
@@ -296,8 +292,8 @@ func (s *Session) takeQueueLocked(spare []Packet) []Packet {
 func (s *Session) deliver(m Message) {
 	s.inMu.Lock()
 	defer s.inMu.Unlock()
-	if s.open() {
-		s.srv.h.OnMessage(s, m)
+	if s.open() && s.handler != nil {
+		s.handler.OnMessage(m)
 	}
 }
 
@@ -419,6 +415,8 @@ func (s *Session) closeLocked(reason string, err error) {
 	s.srv.spawn(func() {
 		s.inMu.Lock()
 		defer s.inMu.Unlock()
-		s.srv.h.OnClose(s, reason, err)
+		if h := s.handler; h != nil {
+			h.OnClose(reason, err)
+		}
 	})
 }

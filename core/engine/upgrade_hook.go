@@ -1,17 +1,23 @@
 package engine
 
-// UpgradeHandler is an optional interface of a [Handler]: a Handler that
-// implements it hears when a session switched from polling to WebSocket.
-// OnUpgrade is called once per upgraded session, after the switch (so
-// Session.Transport returns "websocket"), from the WebSocket's reader
-// goroutine, possibly concurrently with OnMessage of the same session.
+// UpgradeHandler is an optional interface of a [SessionHandler]: a
+// SessionHandler that implements it hears when its session switched from
+// polling to WebSocket. OnUpgrade is called once per upgraded session,
+// after the switch (so Session.Transport returns "websocket"), from the
+// WebSocket's reader goroutine, possibly concurrently with OnMessage of the
+// same session.
 type UpgradeHandler interface {
-	OnUpgrade(s *Session)
+	OnUpgrade()
 }
 
-// upgraded tells the handler, when it listens, that s switched to WebSocket.
+// upgraded tells the session's handler, when it listens, that s switched to
+// WebSocket. The handler is read under mu (start writes it under both inMu
+// and mu), so that this goroutine need not wait for a running OnMessage.
 func (s *Session) upgraded() {
-	if u, ok := s.srv.h.(UpgradeHandler); ok {
-		u.OnUpgrade(s)
+	s.mu.Lock()
+	h := s.handler
+	s.mu.Unlock()
+	if u, ok := h.(UpgradeHandler); ok {
+		u.OnUpgrade()
 	}
 }

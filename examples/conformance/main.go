@@ -88,11 +88,13 @@ func main() {
 // echo is the bare Engine.IO handler: every message goes back as it came.
 type echo struct{}
 
-func (echo) OnOpen(*engine.Session) {}
-func (echo) OnMessage(s *engine.Session, m engine.Message) {
-	_ = s.Send(m)
-}
-func (echo) OnClose(*engine.Session, string, error) {}
+func (echo) OnOpen(s *engine.Session) engine.SessionHandler { return echoSession{s} }
+
+// echoSession echoes one session's messages.
+type echoSession struct{ s *engine.Session }
+
+func (e echoSession) OnMessage(m engine.Message) { _ = e.s.Send(m) }
+func (echoSession) OnClose(string, error)        {}
 
 func setup(io *core.Server) {
 	onConnect := func(s *core.Socket) {
