@@ -3,7 +3,6 @@ package core_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gosio/gosio/core"
 	"github.com/gosio/gosio/core/parser"
+	"github.com/gosio/gosio/internal/eiotest"
 	"github.com/gosio/gosio/internal/siotest"
 )
 
@@ -344,39 +344,28 @@ func TestDirectEmitCarriesOffset(t *testing.T) {
 // a client that can stop reading, as one whose network went away.
 func rawSocket(t *testing.T, base string) (conn *websocket.Conn, sid, pid string, read func() string) {
 	t.Helper()
-	u, _ := url.Parse(base)
-	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
-	u.Path = "/socket.io/"
-	u.RawQuery = "EIO=4&transport=websocket"
-	conn, _, err := (&websocket.Dialer{HandshakeTimeout: siotest.Wait}).Dial(u.String(), nil)
-	if err != nil {
+	c := eiotest.New(base + "/socket.io/")
+	c.Timeout = siotest.Wait
+	t.Cleanup(c.Close)
+	if err := c.HandshakeWebSocket(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	_ = conn.SetReadDeadline(time.Now().Add(siotest.Wait))
 	read = func() string {
 		t.Helper()
-		for {
-			_, m, err := conn.ReadMessage()
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch {
-			case string(m) == "2":
-				_ = conn.WriteMessage(websocket.TextMessage, []byte("3"))
-			case m[0] != '0': // not the open packet
-				return string(m)
-			}
+		p, err := c.ReadWSMessage()
+		if err != nil {
+			t.Fatal(err)
 		}
+		return p.String()
 	}
-	if err := conn.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+	if err := c.WriteWS(eiotest.Message("0")); err != nil {
 		t.Fatal(err)
 	}
 	var hello struct{ SID, PID string }
 	if m := read(); !strings.HasPrefix(m, "40") || json.Unmarshal([]byte(m[2:]), &hello) != nil {
 		t.Fatalf("connect: %q", m)
 	}
-	return conn, hello.SID, hello.PID, read
+	return c.WS, hello.SID, hello.PID, read
 }
 
 // An event emitted to one socket that the client never got, because its

@@ -83,7 +83,7 @@ func Sessions(t *testing.T, newApp func(*testing.T, *core.Server) string, user f
 				if c.Open() != http.StatusOK {
 					t.Fatal("polling handshake failed")
 				}
-				c.hdr = nil // follow-up requests are let through by the app's middleware
+				c.eio.Header = nil // follow-up requests are let through by the app's middleware
 			}
 			if transport != "polling" && c.OpenWS() != http.StatusSwitchingProtocols {
 				t.Fatal("websocket failed")

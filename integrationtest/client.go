@@ -1,14 +1,15 @@
 package integrationtest
 
 import (
-	"encoding/json"
-	"io"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"github.com/gosio/gosio/internal/eiotest"
 )
 
 // Wait bounds every network operation of the client and every wait of the
@@ -17,45 +18,28 @@ const Wait = 5 * time.Second
 
 // Client is a minimal Socket.IO client on raw Engine.IO: polling, WebSocket
 // and the polling→WebSocket upgrade. It answers pings and skips noops, and
-// fails its test on any network error.
+// fails its test on any network error. Its packets are strings in their
+// Engine.IO text form ("40", `42["hi"]`), so that a check states exactly
+// what goes over the wire.
 //
 // A Client is used by one goroutine, the test's own: it is not safe for
 // concurrent use, and it calls t.Fatal.
 type Client struct {
-	t    testing.TB
-	url  string // e.g. http://127.0.0.1:1234/socket.io/
-	hdr  http.Header
-	http *http.Client
-	sid  string
-	ws   *websocket.Conn
-	buf  []string // received packets not yet read
+	t   testing.TB
+	eio *eiotest.Client // the transport: gosio's Engine.IO test client
+	buf []string        // received packets not yet read
 }
 
 // NewClient returns a client of the Engine.IO endpoint at url (e.g.
 // "http://127.0.0.1:1234/socket.io/") that sends hdr with every request. It
 // does not follow redirects. Its connections are closed when the test ends.
 func NewClient(t testing.TB, url string, hdr http.Header) *Client {
-	tr := &http.Transport{}
-	c := &Client{t: t, url: url, hdr: hdr, http: &http.Client{
-		Transport:     tr,
-		Timeout:       Wait,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-	t.Cleanup(func() {
-		if c.ws != nil {
-			c.ws.Close()
-		}
-		tr.CloseIdleConnections()
-	})
-	return c
-}
-
-func (c *Client) query(transport string) string {
-	q := "?EIO=4&transport=" + transport
-	if c.sid != "" {
-		q += "&sid=" + c.sid
-	}
-	return q
+	e := eiotest.New(url)
+	e.Header = hdr
+	e.Timeout = Wait
+	e.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	t.Cleanup(e.Close)
+	return &Client{t: t, eio: e}
 }
 
 // Do sends one polling request with the given method and body (in the
@@ -63,37 +47,26 @@ func (c *Client) query(transport string) string {
 // already read and closed, and its body.
 func (c *Client) Do(method, body string) (*http.Response, string) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.url+c.query("polling"), strings.NewReader(body))
+	res, err := c.eio.Do(method, c.eio.Query("polling"), body, nil)
 	c.must(err)
-	for k, v := range c.hdr {
-		req.Header[k] = v
-	}
-	res, err := c.http.Do(req)
-	c.must(err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	c.must(err)
-	return res, string(b)
+	return &http.Response{
+		Status:     fmt.Sprintf("%d %s", res.Status, http.StatusText(res.Status)),
+		StatusCode: res.Status,
+		Header:     res.Header,
+		Body:       http.NoBody,
+	}, res.Body
 }
 
 // Open does the polling handshake and returns its status. On 200 OK the
 // client is in the session; it fails the test if the open packet is bad.
 func (c *Client) Open() int {
 	c.t.Helper()
-	res, body := c.Do(http.MethodGet, "")
-	if res.StatusCode == http.StatusOK {
-		c.setSID(body)
+	res, more, err := c.eio.HandshakePollingResponse()
+	c.must(err)
+	for _, p := range more {
+		c.buf = append(c.buf, p.String())
 	}
-	return res.StatusCode
-}
-
-func (c *Client) setSID(open string) {
-	c.t.Helper()
-	var o struct{ SID string }
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &o) != nil || o.SID == "" {
-		c.t.Fatalf("bad open packet %q", open)
-	}
-	c.sid = o.SID
+	return res.Status
 }
 
 // OpenWS opens a WebSocket session, or upgrades the polling session Open
@@ -102,25 +75,22 @@ func (c *Client) setSID(open string) {
 // over the WebSocket.
 func (c *Client) OpenWS() int {
 	c.t.Helper()
-	d := websocket.Dialer{HandshakeTimeout: Wait}
-	ws, res, err := d.Dial("ws"+strings.TrimPrefix(c.url, "http")+c.query("websocket"), c.hdr)
-	if res == nil {
+	var err error
+	if c.eio.SID == "" {
+		err = c.eio.HandshakeWebSocket()
+	} else {
+		err = c.eio.Upgrade()
+	}
+	if err != nil && c.eio.WS == nil {
+		// The dial failed: the server's answer, if there is one, is the
+		// result.
+		if res := c.eio.WSError(); res != nil {
+			return res.Status
+		}
 		c.t.Fatalf("dial: %v", err)
 	}
-	if err != nil {
-		return res.StatusCode
-	}
-	c.ws = ws
-	if c.sid == "" {
-		c.setSID(c.Next())
-		return res.StatusCode
-	}
-	c.Send("2probe")
-	if p := c.Next(); p != "3probe" {
-		c.t.Fatalf("probe answered %q", p)
-	}
-	c.Send("5")
-	return res.StatusCode
+	c.must(err)
+	return c.eio.WSResponse.StatusCode
 }
 
 func (c *Client) must(err error) {
@@ -135,14 +105,16 @@ func (c *Client) must(err error) {
 // WebSocket. Over polling it fails the test unless the server answers "ok".
 func (c *Client) Send(packets ...string) {
 	c.t.Helper()
-	if c.ws == nil {
-		if res, body := c.Do(http.MethodPost, strings.Join(packets, "\x1e")); body != "ok" {
-			c.t.Fatalf("POST: %d %q", res.StatusCode, body)
+	if c.eio.WS == nil {
+		res, err := c.eio.Post(strings.Join(packets, "\x1e"))
+		c.must(err)
+		if res.Body != "ok" {
+			c.t.Fatalf("POST: %d %q", res.Status, res.Body)
 		}
 		return
 	}
 	for _, p := range packets {
-		c.must(c.ws.WriteMessage(websocket.TextMessage, []byte(p)))
+		c.must(c.eio.WriteWSRaw(websocket.TextMessage, []byte(p)))
 	}
 }
 
@@ -177,21 +149,27 @@ func (c *Client) Receive() []string {
 	return ps
 }
 
-// receive reads one WebSocket message or one polling payload into c.buf.
+// receive reads one WebSocket message or one polling payload into c.buf:
+// a binary WebSocket message as its raw bytes, packets of a payload in
+// their text form.
 func (c *Client) receive() {
 	c.t.Helper()
-	if c.ws != nil {
-		c.must(c.ws.SetReadDeadline(time.Now().Add(Wait)))
-		_, b, err := c.ws.ReadMessage()
+	if c.eio.WS != nil {
+		p, err := c.eio.ReadWS()
 		c.must(err)
-		c.buf = append(c.buf, string(b))
+		if p.Binary {
+			c.buf = append(c.buf, p.Data)
+		} else {
+			c.buf = append(c.buf, p.String())
+		}
 		return
 	}
-	res, body := c.Do(http.MethodGet, "")
-	if res.StatusCode != http.StatusOK {
-		c.t.Fatalf("GET: %d %q", res.StatusCode, body)
+	res, err := c.eio.PollRaw()
+	c.must(err)
+	if res.Status != http.StatusOK {
+		c.t.Fatalf("GET: %d %q", res.Status, res.Body)
 	}
-	c.buf = append(c.buf, strings.Split(body, "\x1e")...)
+	c.buf = append(c.buf, strings.Split(res.Body, "\x1e")...)
 }
 
 // Expect reads the next packet as Next does, fails the test unless it

@@ -248,22 +248,33 @@ func (c *Client) DoContext(ctx context.Context, method, query, body string, hdr 
 // HandshakePolling opens a session over polling. It returns the packets that
 // came after the open packet in the same payload.
 func (c *Client) HandshakePolling() ([]Packet, error) {
+	res, ps, err := c.HandshakePollingResponse()
+	if err == nil && res.Status != http.StatusOK {
+		err = fmt.Errorf("eiotest: handshake status %d: %s", res.Status, res.Body)
+	}
+	return ps, err
+}
+
+// HandshakePollingResponse is HandshakePolling returning the response as
+// well, for a check of a refused handshake: a status other than 200 is no
+// error, and leaves the client without a session.
+func (c *Client) HandshakePollingResponse() (*Response, []Packet, error) {
 	c.SID = ""
 	res, err := c.Do(http.MethodGet, c.Query("polling"), "", nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if res.Status != http.StatusOK {
-		return nil, fmt.Errorf("eiotest: handshake status %d: %s", res.Status, res.Body)
+		return res, nil, nil
 	}
 	ps, err := DecodePayload(res.Body)
 	if err != nil {
-		return nil, err
+		return res, nil, err
 	}
 	if err := c.parseOpen(ps[0]); err != nil {
-		return nil, err
+		return res, nil, err
 	}
-	return ps[1:], nil
+	return res, ps[1:], nil
 }
 
 func (c *Client) parseOpen(p Packet) error {
@@ -359,7 +370,15 @@ func (c *Client) WSError() *Response {
 // packet.
 func (c *Client) HandshakeWebSocket() error {
 	c.SID = ""
-	conn, err := c.DialWS(c.Query("websocket"))
+	return c.HandshakeWebSocketQuery(c.Query("websocket"))
+}
+
+// HandshakeWebSocketQuery is HandshakeWebSocket with the caller's query
+// (which must hold EIO=4&transport=websocket, and may add parameters of the
+// app's own). On a failed dial, WSError holds the HTTP answer.
+func (c *Client) HandshakeWebSocketQuery(query string) error {
+	c.SID = ""
+	conn, err := c.DialWS(query)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,10 @@
 // WebSocket, for gosio's own tests. It answers pings by itself and hands
 // every other packet to the test, with deadlines on every wait.
 //
+// It is the Socket.IO test client; the Engine.IO session under it is opened
+// by the Engine.IO test client, internal/eiotest. Tests that
+// check the Engine.IO wire itself use eiotest directly.
+//
 // A Client is safe for concurrent use by one test's goroutines.
 package siotest
 
@@ -11,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/gosio/gosio/core/parser"
+	"github.com/gosio/gosio/internal/eiotest"
 )
 
 // Wait is how long a client waits for any expected packet.
@@ -27,6 +31,7 @@ const Wait = 5 * time.Second
 // Client is a Socket.IO client over WebSocket.
 type Client struct {
 	t    testing.TB
+	eio  *eiotest.Client
 	conn *websocket.Conn
 	SID  string // Engine.IO session id
 	pr   parser.Parser
@@ -73,36 +78,26 @@ func dial(base string, header http.Header, pr parser.Parser) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/socket.io/"
 	}
-	if u.RawQuery == "" {
-		u.RawQuery = "EIO=4&transport=websocket"
+	query := u.RawQuery
+	if query == "" {
+		query = "EIO=4&transport=websocket"
 	}
-	d := websocket.Dialer{HandshakeTimeout: Wait}
-	conn, resp, err := d.Dial(u.String(), header)
-	if err != nil {
-		if resp != nil {
-			return nil, fmt.Errorf("%w (status %d)", err, resp.StatusCode)
+	u.RawQuery = ""
+	e := eiotest.New(u.String())
+	e.Header = header
+	e.Timeout = Wait
+	if err := e.HandshakeWebSocketQuery(query); err != nil {
+		e.Close()
+		if res := e.WSError(); res != nil {
+			return nil, fmt.Errorf("%w (status %d)", err, res.Status)
 		}
 		return nil, err
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(Wait))
-	_, open, err := conn.ReadMessage()
-	if err != nil || len(open) == 0 || open[0] != '0' {
-		conn.Close()
-		return nil, fmt.Errorf("siotest: bad open packet %q: %v", open, err)
-	}
-	var hs struct {
-		SID string `json:"sid"`
-	}
-	if err := json.Unmarshal(open[1:], &hs); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	_ = conn.SetReadDeadline(time.Time{})
-	c := &Client{conn: conn, SID: hs.SID, pr: pr, packets: make(chan *parser.Packet, 4096), done: make(chan struct{})}
+	_ = e.WS.SetReadDeadline(time.Time{})
+	c := &Client{eio: e, conn: e.WS, SID: e.SID, pr: pr, packets: make(chan *parser.Packet, 4096), done: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -311,6 +306,6 @@ func (c *Client) ExpectNothing(d time.Duration) {
 
 // Close closes the connection abruptly (no close packet).
 func (c *Client) Close() {
-	c.conn.Close()
+	c.eio.Close()
 	<-c.done
 }
