@@ -1,6 +1,10 @@
-// Package integrationtest holds the checks every gosio HTTP integration must
-// pass, plus a minimal raw client; it is for authors of integrations (siogin,
-// sioecho, siofiber and third-party ones), not for apps.
+// Package integrationtest is the public test kit for authors of gosio HTTP
+// integrations (siogin, sioecho, siofiber and third-party ones): the checks
+// every integration must pass, the app they run against, and a minimal raw
+// client. It is not for apps, which test their handlers with a real client
+// (package client or socket.io-client). It is public, not internal, so that
+// an integration living outside this repository runs the same checks as
+// ours; docs/integrations.md says how to write and test one.
 //
 // An integration's tests mount a [core.Server] the way an app would, behind
 // the app's own auth middleware, and hand the result to the checks:
@@ -28,7 +32,9 @@
 // # Package map
 //
 //   - client.go: [Client], a minimal Socket.IO client on raw Engine.IO
-//     (polling, WebSocket and the polling→WebSocket upgrade), and [Wait].
+//     (polling, WebSocket and the polling→WebSocket upgrade), and [Wait]. Its
+//     transport is gosio's own Engine.IO test client (internal/eiotest), the
+//     one the engine's tests use; packets are strings in their wire form.
 //   - checks.go: the app contract ([Alice], [RoleKey], [RequestIDKey]), the
 //     server of the checks ([NewServer], [Seen], [Recv]), a loopback HTTP
 //     server for http.Handler frameworks ([Serve], and [ServeListener] on

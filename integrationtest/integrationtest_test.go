@@ -63,6 +63,12 @@ func mount(prefix string, io *core.Server, h http.Handler) *http.ServeMux {
 	return mux
 }
 
+// TestExample runs the code of the package's Example.
+func TestExample(t *testing.T) {
+	t.Parallel()
+	checkIntegration(t)
+}
+
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	integrationtest.Sessions(t, func(t *testing.T, io *core.Server) string {
