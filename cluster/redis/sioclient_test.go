@@ -8,25 +8,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fasthttp/websocket"
-
 	"github.com/gosio/gosio/core/parser"
+	"github.com/gosio/gosio/internal/siotest"
 )
 
-// sioClient is a compact Socket.IO v5 client over Engine.IO v4 WebSocket,
-// for tests: it joins one namespace, answers pings, records the events it
-// receives and can acknowledge them.
+// sioClient is siotest's Socket.IO client bound to one namespace, for the
+// cluster tests: a reader goroutine of its own answers events that ask for
+// an ack (OnAck) while the test waits elsewhere, notes a DISCONNECT, and
+// hands the events, and only them, to the test on events.
 type sioClient struct {
-	t    testing.TB
-	nsp  string
-	conn *websocket.Conn
-	SID  string
-	PID  string // the private id, with connection state recovery
-
-	wmu sync.Mutex
+	t   testing.TB
+	nsp string
+	sc  *siotest.Client
+	SID string // the socket's id in nsp
+	PID string // the private id, with connection state recovery
 
 	events chan *parser.Packet
-	closed chan struct{}
+	closed chan struct{} // closed once the connection is and the reader stopped
 
 	mu     sync.Mutex
 	ackFn  func(p *parser.Packet) []any // replies to events that ask for an ack
@@ -37,101 +35,43 @@ type sioClient struct {
 // with auth as CONNECT payload (nil for none).
 func dial(t testing.TB, url, nsp string, auth any) *sioClient {
 	t.Helper()
-	ws := "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket"
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	conn, _, err := d.Dial(ws, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", ws, err)
-	}
-	c := &sioClient{t: t, nsp: nsp, conn: conn, events: make(chan *parser.Packet, 4096), closed: make(chan struct{})}
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, open, err := conn.ReadMessage()
-	if err != nil || len(open) == 0 || open[0] != '0' {
-		t.Fatalf("engine open: %q %v", open, err)
-	}
-	connect := "40"
-	if nsp != "/" {
-		connect += nsp + ","
-	}
-	if auth != nil {
-		b, _ := json.Marshal(auth)
-		connect += string(b)
-	}
-	c.write([]byte(connect), nil)
-	var dec parser.Decoder
+	sc := siotest.Dial(t, url, nil)
+	c := &sioClient{t: t, nsp: nsp, sc: sc, events: make(chan *parser.Packet, 4096), closed: make(chan struct{})}
+	sc.Send(&parser.Packet{Type: parser.Connect, Nsp: nsp, Data: auth})
+	deadline := time.After(siotest.Wait)
 	for c.SID == "" {
-		typ, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("connect to %s: %v", nsp, err)
-		}
-		if typ != websocket.TextMessage || len(msg) == 0 || msg[0] != '4' {
-			continue
-		}
-		p, err := dec.Decode(msg[1:], false)
-		if err != nil || p == nil {
-			t.Fatalf("connect reply %q: %v", msg, err)
-		}
-		if p.Type == parser.Event {
-			// Node's server sends a recovered socket's missed packets
-			// before CONNECT; socket.io-client buffers them until it.
-			c.events <- p
-			continue
-		}
-		if p.Type == parser.ConnectError {
-			t.Fatalf("connect_error: %s", p.Raw)
-		}
-		var v struct {
-			SID string `json:"sid"`
-			PID string `json:"pid"`
-		}
-		if p.Type == parser.Connect && json.Unmarshal(p.Raw, &v) == nil {
-			c.SID, c.PID = v.SID, v.PID
+		select {
+		case p := <-sc.Packets():
+			switch p.Type {
+			case parser.Event:
+				// Node's server sends a recovered socket's missed packets
+				// before CONNECT; socket.io-client buffers them until it.
+				c.events <- p
+			case parser.ConnectError:
+				t.Fatalf("connect_error: %s", p.Raw)
+			case parser.Connect:
+				var v struct {
+					SID string `json:"sid"`
+					PID string `json:"pid"`
+				}
+				if json.Unmarshal(p.Raw, &v) == nil {
+					c.SID, c.PID = v.SID, v.PID
+				}
+			}
+		case <-sc.Done():
+			t.Fatalf("connect to %s: connection closed", nsp)
+		case <-deadline:
+			t.Fatalf("connect to %s: no answer in %v", nsp, siotest.Wait)
 		}
 	}
-	_ = conn.SetReadDeadline(time.Time{})
-	go c.read(&dec)
+	go c.read()
 	t.Cleanup(c.Close)
 	return c
 }
 
-func (c *sioClient) write(text []byte, atts [][]byte) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if err := c.conn.WriteMessage(websocket.TextMessage, text); err != nil {
-		return
-	}
-	for _, a := range atts {
-		if err := c.conn.WriteMessage(websocket.BinaryMessage, a); err != nil {
-			return
-		}
-	}
-}
-
-func (c *sioClient) read(dec *parser.Decoder) {
+func (c *sioClient) read() {
 	defer close(c.closed)
-	for {
-		typ, msg, err := c.conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		var p *parser.Packet
-		if typ == websocket.BinaryMessage {
-			p, err = dec.Decode(msg, true)
-		} else if len(msg) > 0 {
-			switch msg[0] {
-			case '2':
-				c.write([]byte("3"), nil)
-				continue
-			case '4':
-				p, err = dec.Decode(msg[1:], false)
-			default:
-				continue
-			}
-		}
-		if err != nil || p == nil {
-			continue
-		}
+	handle := func(p *parser.Packet) {
 		switch p.Type {
 		case parser.Event:
 			if p.HasID {
@@ -149,16 +89,26 @@ func (c *sioClient) read(dec *parser.Decoder) {
 			c.mu.Unlock()
 		}
 	}
+	for {
+		select {
+		case p := <-c.sc.Packets():
+			handle(p)
+		case <-c.sc.Done():
+			for {
+				select {
+				case p := <-c.sc.Packets():
+					handle(p)
+				default:
+					return
+				}
+			}
+		}
+	}
 }
 
-func (c *sioClient) sendPacket(p *parser.Packet) {
-	text, atts, err := parser.Encode(p)
-	if err != nil {
-		c.t.Errorf("encode: %v", err)
-		return
-	}
-	c.write(append([]byte{'4'}, text...), atts)
-}
+// sendPacket sends p; a failure (the connection closed) is ignored, as a
+// client whose network went away sends nothing.
+func (c *sioClient) sendPacket(p *parser.Packet) { _ = c.sc.SendErr(p) }
 
 // Emit sends an event.
 func (c *sioClient) Emit(event string, args ...any) {
@@ -226,7 +176,7 @@ func (c *sioClient) Disconnected() bool {
 
 // Close closes the connection and waits for the reader to stop.
 func (c *sioClient) Close() {
-	_ = c.conn.Close()
+	c.sc.Close()
 	<-c.closed
 }
 

@@ -142,8 +142,16 @@ func (c *Client) write(typ int, b []byte) error {
 	return c.conn.WriteMessage(typ, b)
 }
 
-// Send encodes and sends a packet.
+// Send encodes and sends a packet; an error fails the test (Errorf).
 func (c *Client) Send(p *parser.Packet) {
+	if err := c.SendErr(p); err != nil && c.t != nil {
+		c.t.Errorf("siotest: send: %v", err)
+	}
+}
+
+// SendErr is Send returning the error, for a goroutine of the test's that
+// may send after the connection closed (an automatic ack, say).
+func (c *Client) SendErr(p *parser.Packet) error {
 	text, att, err := c.pr.Encode(p)
 	if err == nil {
 		if parser.EncodesBinary(c.pr) {
@@ -157,10 +165,18 @@ func (c *Client) Send(p *parser.Packet) {
 			err = c.write(websocket.BinaryMessage, a)
 		}
 	}
-	if err != nil && c.t != nil {
-		c.t.Errorf("siotest: send: %v", err)
-	}
+	return err
 }
+
+// Packets returns the channel of received packets that Next reads, for a
+// reader goroutine of the test's own (one that must keep reading while the
+// test waits on something else); use either it or Next, not both. It is
+// never closed: Done is, once the connection is.
+func (c *Client) Packets() <-chan *parser.Packet { return c.packets }
+
+// Done returns a channel closed once the connection is closed; every packet
+// received before is in Packets by then.
+func (c *Client) Done() <-chan struct{} { return c.done }
 
 // SendRaw sends one Engine.IO text message ("4" is prepended).
 func (c *Client) SendRaw(s string) error {
