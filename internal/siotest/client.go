@@ -3,8 +3,8 @@
 // every other packet to the test, with deadlines on every wait.
 //
 // It is the Socket.IO test client; the Engine.IO session under it is opened
-// by the Engine.IO test client, internal/eiotest. Tests that
-// check the Engine.IO wire itself use eiotest directly.
+// by the Engine.IO test client, internal/eiotest. Tests that check the
+// Engine.IO wire itself use eiotest directly.
 //
 // A Client is safe for concurrent use by one test's goroutines.
 package siotest
