@@ -31,8 +31,8 @@
 //     TestUpgradeUpdates in package admin).
 //   - A session closed before OnOpen ran (Server.Close racing a handshake)
 //     gets neither OnOpen nor OnClose: both run under the same lock, and
-//     OnClose has no handler to call (no test: the window lies inside one
-//     handshake, between registering the session and starting it).
+//     OnClose has no handler to call (TestSessionClosedBeforeStartGetsNoCallbacks,
+//     an internal test: no client can aim at that window).
 //
 // # Map of the package
 //
