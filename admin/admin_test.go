@@ -73,7 +73,7 @@ func TestServerStats(t *testing.T) {
 	// Every kind shows up over a few reports; counts add up.
 	seen := map[string]int{}
 	var chat bool
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitFor)
 	for (seen["rawConnection"] < 2 || seen["rawDisconnection"] < 1 || seen["packetsIn"] < 3 || seen["packetsOut"] < 3 || seen["bytesIn"] == 0 || seen["bytesOut"] == 0 || !chat) && time.Now().Before(deadline) {
 		st := decode[stats](t, rec.next(t, "server_stats", nil).args[0])
 		if st.ServerID != "node-a" || st.Hostname == "" || st.PID == 0 || st.ClientsCount < 1 {
@@ -218,7 +218,7 @@ func TestCommands(t *testing.T) {
 	}
 	waitRooms := func(id string, want bool, room string) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(waitFor)
 		for slices.Contains(local(id).Rooms(), room) != want {
 			if time.Now().After(deadline) {
 				t.Fatalf("socket %s in %q: %v, want %v", id, room, !want, want)
@@ -277,7 +277,7 @@ func TestCommands(t *testing.T) {
 		if reason != "io server disconnect" {
 			t.Fatalf("reason %q", reason)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(waitFor):
 		t.Fatal("a not disconnected")
 	}
 	if !b.Connected() {

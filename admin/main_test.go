@@ -72,11 +72,16 @@ func (r *recorder) record(_ *client.Socket, e *client.Event) {
 	}
 }
 
+// waitFor bounds every wait of these tests for an event or a state.
+const waitFor = 15 * time.Second
+
 // next waits for the next event name whose args satisfy ok (nil: any).
 func (r *recorder) next(t *testing.T, name string, ok func(args []json.RawMessage) bool) event {
 	t.Helper()
 	c := r.chanFor(name)
-	deadline := time.After(5 * time.Second)
+	// Generous: under -race on a loaded 2-core machine the server's
+	// reports and the client's reader can lag by seconds.
+	deadline := time.After(waitFor)
 	for {
 		select {
 		case e := <-c:
@@ -84,7 +89,7 @@ func (r *recorder) next(t *testing.T, name string, ok func(args []json.RawMessag
 				return e
 			}
 		case <-deadline:
-			t.Fatalf("no %q event in 5 s", name)
+			t.Fatalf("no %q event in %v", name, waitFor)
 		}
 	}
 }
