@@ -60,3 +60,15 @@ func Probing(s *Session) bool {
 
 // PollerRunning reports whether s's idle poller goroutine runs.
 func PollerRunning(s *Server) bool { return s.poller.running() }
+
+// Parked reports whether s's WebSocket waits, idle, in the Server's epoll
+// set (Linux): its reader has no goroutine then.
+func Parked(s *Session) bool {
+	s.mu.Lock()
+	w := s.ws
+	s.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	return parkedIn(&s.srv.poller, w)
+}

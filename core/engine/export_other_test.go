@@ -1,0 +1,5 @@
+//go:build !linux
+
+package engine
+
+func parkedIn(*idlePoller, *wsConn) bool { return false }
