@@ -75,7 +75,12 @@
 // be written without blocking, see flush.go); the heartbeat runs on a timer.
 // The WebSocket reader, too, only runs while the client sends: an idle
 // WebSocket session waits in the Server's epoll set (Linux, plain TCP) or
-// else on one goroutine with a fresh stack, and holds no read buffer. Handler calls of one session are serialized.
+// else on one goroutine with a fresh stack, and holds no read buffer. Handler calls of one session are
+// serialized.
+//
+// The rules behind this (who owns a connection in each state, the lock
+// order, what may block, the close paths), each with the test that guards
+// it, are in ARCHITECTURE.md at the repository root.
 //
 // The raw test client in internal/eiotest speaks the same protocol for tests.
 package engine
