@@ -1,6 +1,6 @@
 module github.com/gosio/gosio/cluster/redis
 
-go 1.24
+go 1.22
 
 require (
 	github.com/gosio/gosio v0.0.0
