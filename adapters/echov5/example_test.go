@@ -1,8 +1,15 @@
 package sioecho_test
 
 import (
+	"context"
+	"fmt"
+	"github.com/gosio/gosio/client"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"time"
 
 	sioecho "github.com/gosio/gosio/adapters/echov5"
 	"github.com/gosio/gosio/core"
@@ -37,4 +44,39 @@ func ExampleMount() {
 	})
 	sioecho.Mount(authed, io, sioecho.Options{Keys: []string{"user"}})
 	_ = e.Start("127.0.0.1:8080")
+}
+
+// Get reads, typed, what the app's middleware stored with c.Set at the
+// handshake, for the keys Options.Keys declares (Echo cannot list its
+// keys); ok is false for any other key.
+func ExampleGet() {
+	io := core.NewServer(nil)
+	got := make(chan string, 1)
+	io.OnConnection(func(s *core.Socket) {
+		user, ok := sioecho.Get[string](s, "user")
+		_, hasRole := sioecho.Get[string](s, "role") // stored, but not declared
+		got <- fmt.Sprintf("user %s %v, role %v", user, ok, hasRole)
+	})
+	e := echo.New()
+	g := e.Group("", func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			c.Set("user", c.Request().Header.Get("X-User"))
+			c.Set("role", "admin")
+			return next(c)
+		}
+	})
+	sioecho.Mount(g, io, sioecho.Options{Keys: []string{"user"}})
+	hs := httptest.NewServer(e)
+	defer hs.Close()
+	defer io.Close(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, hs.URL, &client.Options{Header: http.Header{"X-User": {"ada"}}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Println(<-got)
+	// Output: user ada true, role false
 }
