@@ -62,8 +62,10 @@ func (e *Event) ackError(err error) {
 }
 
 // EventHandler handles an event from the server. A returned error goes to
-// Options.OnError and, when the server asked for an ack that the handler
-// did not send, acknowledges the event with one argument {"error": message}.
+// Options.OnError and, when the server asked for an ack that the handler did
+// not send, acknowledges the event with one argument {"error": message}. A
+// socket's handlers run one at a time, on the socket's handler goroutine;
+// handlers of different sockets run concurrently.
 type EventHandler func(s *Socket, e *Event) error
 
 // Handle adapts a typed function to an EventHandler: the event's first

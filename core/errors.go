@@ -48,8 +48,9 @@ var (
 
 // ConnectError is an error a connect middleware returns to refuse a socket:
 // the client receives a CONNECT_ERROR packet with Message and Data (the
-// client's connect_error event gets an Error whose message is Message and
-// whose data is Data).
+// client's connect_error event gets an Error whose message is Message and whose
+// data is Data). It is a plain value: once returned, nobody modifies it, so it
+// may be read from any goroutine.
 type ConnectError struct {
 	Message string
 	Data    any
@@ -75,7 +76,8 @@ func connectErrorPayload(err error) map[string]any {
 	return map[string]any{"message": err.Error()}
 }
 
-// PanicError wraps a value recovered from a panicking handler.
+// PanicError wraps a value recovered from a panicking handler. It is not
+// modified after it is made: read it from any goroutine.
 type PanicError struct {
 	Event string
 	Value any
@@ -87,7 +89,8 @@ func (e *PanicError) Error() string {
 }
 
 // DecodeError reports event arguments that do not decode into the handler's
-// types; the handler is not called.
+// types; the handler is not called. It is not modified after it is made: read
+// it from any goroutine.
 type DecodeError struct {
 	Event string
 	Err   error

@@ -92,12 +92,16 @@ func (e *Event) ackError(err error) {
 // EventHandler handles an event. A returned error is reported to the
 // server's OnError and, when the client asked for an ack that the handler
 // did not send, acknowledges the event with one argument {"error": message}.
+// The handlers of one socket run one at a time, in arrival order; handlers of
+// different sockets run concurrently.
 type EventHandler func(s *Socket, e *Event) error
 
 // EventMiddleware decorates the handling of every event of a socket: it may
 // inspect the event, refuse it by returning an error, or call next, with
 // the event itself or with a copy carrying a derived context
-// ([Event.WithContext]).
+// ([Event.WithContext]). It is called once per socket and chain; the handler
+// it returns runs one event at a time for a socket, concurrently for different
+// sockets.
 type EventMiddleware func(next EventHandler) EventHandler
 
 // Handle adapts a typed function to an EventHandler: the event's first

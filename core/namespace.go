@@ -14,12 +14,15 @@ import (
 )
 
 // ConnectHandler admits a socket to a namespace; an error refuses it and
-// reaches the client as a connect_error (see [ConnectError]).
+// reaches the client as a connect_error (see [ConnectError]). It runs on the
+// connecting socket's goroutine; connects of different sockets run
+// concurrently.
 type ConnectHandler func(s *Socket) error
 
 // ConnectMiddleware decorates the connect handler of a namespace: it may
-// look at the socket's handshake, set its data, and refuse it by returning
-// an error instead of calling next.
+// look at the socket's handshake, set its data, and refuse it by returning an
+// error instead of calling next. It is called once, when registered; the
+// handler it returns runs concurrently for different sockets.
 type ConnectMiddleware func(next ConnectHandler) ConnectHandler
 
 // ConnectFunc turns a function into a middleware that runs fn and, when fn

@@ -13,27 +13,38 @@ import (
 type (
 	// EngineOptions configure the Engine.IO layer (transports, heartbeat,
 	// limits, CORS, cookie). See [engine.Options] for each field's default.
+	// NewServer copies them: changing them afterwards has no effect, and the
+	// server reads its copy from any goroutine.
 	EngineOptions = engine.Options
-	// CORS configures cross-origin polling requests.
+	// CORS configures cross-origin polling requests. Immutable once passed to
+	// NewServer.
 	CORS = engine.CORS
-	// Cookie configures the sticky-session cookie.
+	// Cookie configures the sticky-session cookie. Immutable once passed to
+	// NewServer.
 	Cookie = engine.Cookie
-	// HandshakeLimit bounds handshakes per client (EngineOptions.HandshakesPerIP).
+	// HandshakeLimit bounds handshakes per client
+	// (EngineOptions.HandshakesPerIP). A plain value, immutable once passed
+	// to NewServer.
 	HandshakeLimit = engine.HandshakeLimit
 	// RateLimit is the old name of HandshakeLimit.
 	//
 	// Deprecated: use HandshakeLimit.
 	RateLimit = engine.HandshakeLimit
-	// Handshake describes the request that opened a socket.
+	// Handshake describes the request that opened a socket. It is immutable
+	// once the socket exists: read it from any goroutine.
 	Handshake = adapter.Handshake
-	// BroadcastOptions select the targets of a broadcast.
+	// BroadcastOptions select the targets of a broadcast. A plain value: see
+	// [adapter.BroadcastOptions].
 	BroadcastOptions = adapter.BroadcastOptions
-	// AdapterFactory builds a namespace's rooms and broadcast backend.
+	// AdapterFactory builds a namespace's rooms and broadcast backend. See
+	// [adapter.Factory]: it may be called concurrently for different
+	// namespaces.
 	AdapterFactory = adapter.Factory
 )
 
 // Options configure a Server. The zero value gives Node's socket.io 4.8
-// defaults; each field documents its own.
+// defaults; each field documents its own. NewServer copies them: changing them
+// afterwards has no effect, and the server reads its copy from any goroutine.
 type Options struct {
 	// Path is where integrations mount the server. Default "/socket.io/".
 	Path string
@@ -109,7 +120,8 @@ type Options struct {
 	OnError func(s *Socket, err error)
 }
 
-// ConnectionStateRecovery configures connection state recovery.
+// ConnectionStateRecovery configures connection state recovery. Immutable once
+// passed to NewServer.
 type ConnectionStateRecovery struct {
 	// MaxDisconnectionDuration is how long a disconnected socket's state and
 	// the packets it misses are kept. Default 2 minutes.

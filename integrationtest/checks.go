@@ -14,12 +14,13 @@ import (
 )
 
 // RoleKey is the key under which the app's auth middleware stores the role
-// "admin" in the framework's request values (see the package doc).
+// "admin" in the framework's request values (see the package doc). A plain
+// value, comparable: safe for concurrent use as a key.
 type RoleKey struct{}
 
 // RequestIDKey is the key under which the app's auth middleware stores
 // "req-<user>" in the handshake request's own context (see the package
-// doc).
+// doc). A plain value, comparable: safe for concurrent use as a key.
 type RequestIDKey struct{}
 
 // Alice is the handshake header of the user "alice", which the app's auth
@@ -27,7 +28,7 @@ type RequestIDKey struct{}
 var Alice = http.Header{"X-User": {"alice"}}
 
 // Seen is what a socket handler of [NewServer]'s server read of the app's
-// values.
+// values. A plain value, sent over a channel to the test's goroutine.
 type Seen struct {
 	Where     string // "connect" (the connect middleware) or "disconnect"
 	User      string // what the user function passed to NewServer returned

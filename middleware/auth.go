@@ -66,8 +66,9 @@ func FromCookie(name string) TokenSource {
 	}
 }
 
-// AuthOptions configure [Auth]. Validate is required; the zero value of
-// every other field works.
+// AuthOptions configure [Auth]. Validate is required; the zero value of every
+// other field works. Immutable once passed to Auth: Validate is called
+// concurrently for different sockets.
 type AuthOptions[T any] struct {
 	// Validate checks a token and returns what it stands for (the user, the
 	// claims). It runs on the connection's handler goroutine, before the
@@ -92,7 +93,8 @@ type AuthOptions[T any] struct {
 
 // AuthError is the error [Auth] returns when it refuses a socket. The
 // client receives Refusal as its connect_error (core finds it with
-// errors.As); Err is the reason, for logs: ErrNoToken or Validate's error.
+// errors.As); Err is the reason, for logs: ErrNoToken or Validate's error. It
+// is not modified after it is made: read it from any goroutine.
 type AuthError struct {
 	Refusal *core.ConnectError
 	Err     error

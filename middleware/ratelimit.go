@@ -16,7 +16,7 @@ import (
 var ErrRateLimited = errors.New("rate limit exceeded")
 
 // Limit is a token bucket: Rate events a second on average, with bursts of
-// up to Burst events. A zero Rate means no limit.
+// up to Burst events. A zero Rate means no limit. A plain value.
 type Limit struct {
 	// Rate is the number of events allowed per second, on average.
 	Rate float64
@@ -38,7 +38,7 @@ func (l Limit) fillTime() time.Duration {
 }
 
 // LimitAction is what [RateLimit] and [LimitEvents] do with an event over
-// the limit.
+// the limit. A plain value.
 type LimitAction int
 
 const (

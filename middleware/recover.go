@@ -8,7 +8,8 @@ import (
 	"github.com/gosio/gosio/core"
 )
 
-// RecoverOptions configure [Recover]. The zero value (or nil) works.
+// RecoverOptions configure [Recover]. The zero value (or nil) works. Immutable
+// once passed to Recover.
 type RecoverOptions struct {
 	// Logger receives an Error record per panic, and the stack in a Debug
 	// record. Default slog.Default().

@@ -7,14 +7,17 @@ import (
 )
 
 // Validator is implemented by payload types that check their own values;
-// [Validate] and [Bind] call it after decoding. Its error message is sent
-// to the client, so write it for the client.
+// [Validate] and [Bind] call it after decoding. Its error message is sent to
+// the client, so write it for the client. Validate is called on the socket's
+// handler goroutine, on a value decoded for that call alone, so it need not be
+// safe for concurrent use.
 type Validator interface {
 	Validate() error
 }
 
 // ValidationError reports an event whose payload did not decode into the
-// handler's type or failed its Validate method; the handler did not run.
+// handler's type or failed its Validate method; the handler did not run. It is
+// not modified after it is made: read it from any goroutine.
 type ValidationError struct {
 	// Event is the event's name.
 	Event string

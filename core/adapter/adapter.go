@@ -9,14 +9,14 @@ import (
 )
 
 // Room names a group of sockets. Every socket is in the room named after its
-// own id.
+// own id. A plain value (a string).
 type Room = string
 
-// SocketID is a socket's public id.
+// SocketID is a socket's public id. A plain value (a string).
 type SocketID = string
 
 // BroadcastFlags change how a broadcast is delivered. It is a value, copied
-// freely; Compress points to a value nobody modifies.
+// freely; Compress points to a value nobody modifies. Read-only for adapters.
 type BroadcastFlags struct {
 	// Volatile packets are dropped for a client whose transport cannot take
 	// them right away.
@@ -34,7 +34,8 @@ type BroadcastFlags struct {
 // reaches: the sockets in any of Rooms (every socket of the namespace when
 // Rooms is empty), minus those in any of Except. It is a value: the server
 // shares its slices between the calls it makes, so an adapter reads them
-// and never modifies them.
+// and never modifies them. Read-only for adapters, which may use it from any
+// goroutine.
 type BroadcastOptions struct {
 	Rooms  []Room
 	Except []Room
@@ -240,8 +241,10 @@ type Adapter interface {
 }
 
 // Factory builds the adapter of a namespace. The server calls it once per
-// namespace, when the namespace is created and before any socket joins
-// it; the adapter may keep nsp for its whole life.
+// namespace, when the namespace is created and before any socket joins it; the
+// adapter may keep nsp for its whole life. It may be called concurrently for
+// different namespaces (dynamic children are made as clients connect), under
+// the server's locks: it must not call back into the Server.
 type Factory func(nsp Namespace) Adapter
 
 // ErrNoSession is returned by RestoreSession when the session is unknown,

@@ -134,8 +134,9 @@ func (h *Handshake) UnmarshalJSON(b []byte) error {
 // the socket's own data value; for a socket of another server it is the raw
 // JSON that server sent (json.RawMessage), or a generic value decoded from
 // MessagePack. A SocketInfo is a snapshot, owned by whoever got it; its
-// Handshake and a local socket's Data are shared with the socket, to read
-// only.
+// Handshake and a local socket's Data are shared with the socket, to read only.
+// Its owner may use it from any goroutine; it is not safe for concurrent
+// modification.
 type SocketInfo struct {
 	ID        SocketID   `json:"id"`
 	Handshake *Handshake `json:"handshake"`
@@ -153,7 +154,9 @@ func localInfo(s Socket) SocketInfo {
 // SocketState is the state kept for a socket that went away unexpectedly, so that
 // a client reconnecting within the recovery window gets it back. It is
 // handed over whole: PersistSession's caller lets go of it, and
-// RestoreSession's fn gets a SocketState of its own.
+// RestoreSession's fn gets a SocketState of its own. Its owner may use it
+// from any goroutine, but only one goroutine at a time: it is not safe for
+// concurrent use.
 type SocketState struct {
 	// SID is the socket's public id, PID its private id (the client's proof).
 	SID, PID string

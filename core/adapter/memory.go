@@ -35,7 +35,8 @@ type Memory struct {
 	rec *recovery // nil unless connection state recovery is on
 }
 
-// MemoryOptions configure a Memory adapter. The zero value is valid.
+// MemoryOptions configure a Memory adapter. The zero value is valid. Immutable
+// once passed to NewMemory.
 type MemoryOptions struct {
 	// Recovery turns on connection state recovery: broadcast packets are
 	// kept, with their offsets, for sockets that reconnect.

@@ -11,7 +11,7 @@ import (
 )
 
 // RecoveryOptions configure connection state recovery in the in-memory
-// adapter.
+// adapter. Immutable once passed to the adapter.
 type RecoveryOptions struct {
 	// MaxDisconnectionDuration is how long a session and the packets it may
 	// miss are kept. Default 2 minutes.

@@ -1,6 +1,7 @@
 package engine
 
-// Stats is a snapshot of a server's sessions and counters, for metrics.
+// Stats is a snapshot of a server's sessions and counters, for metrics. A plain
+// value, a copy.
 type Stats struct {
 	// Sessions is the number of open sessions, Polling and WebSocket of
 	// them on each transport.

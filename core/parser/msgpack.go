@@ -46,7 +46,8 @@ func (msgpackParser) BinaryPackets() bool                        { return true }
 
 // BinaryParser is implemented by a Parser whose encoded packets go out as
 // binary engine messages: the first slice Encode returns is then a binary
-// message, not a text one. MsgPack is one.
+// message, not a text one. MsgPack is one. Like every Parser it is safe for
+// concurrent use.
 type BinaryParser interface {
 	Parser
 	// BinaryPackets reports whether encoded packets are binary messages.
