@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fasthttp/websocket"
 
 	"github.com/gosio/gosio/client"
 	"github.com/gosio/gosio/core"
@@ -250,4 +253,62 @@ func ExampleServer_OfFunc() {
 	// [/tenant-acme /tenant-initech]
 	// [/tenant-acme /tenant-initech]
 	// true Invalid namespace
+}
+
+// Connection state recovery: a client whose connection is cut comes back
+// within the window with its id and rooms, and gets what was broadcast
+// meanwhile. The cut here is the client's TCP connection closed under it.
+func ExampleConnectionStateRecovery() {
+	io := core.NewServer(&core.Options{
+		ConnectionStateRecovery: &core.ConnectionStateRecovery{}, // 2 min window
+	})
+	lost := make(chan string, 1)
+	back := make(chan bool, 1)
+	io.OnConnection(func(s *core.Socket) {
+		if s.Recovered() {
+			back <- true // same id, rooms and data: nothing to set up again
+			return
+		}
+		s.Join("news")
+		s.OnDisconnect(func(s *core.Socket, reason string) { lost <- reason })
+		_ = s.Emit("welcome") // the client knows its offset from here on
+	})
+	url, stop := serve(io)
+	defer stop()
+	defer io.Close(context.Background())
+
+	var mu sync.Mutex
+	var conns []net.Conn
+	dialer := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+		return c, err
+	}}
+	welcome := make(chan struct{}, 1)
+	news := make(chan string, 1)
+	c := dial(url, &client.Options{
+		Transports:        []string{client.TransportWebSocket},
+		Dialer:            dialer,
+		ReconnectionDelay: 10 * time.Millisecond,
+	})
+	defer c.Close()
+	c.On("welcome", func(*client.Socket, *client.Event) error { welcome <- struct{}{}; return nil })
+	c.On("news", client.Handle(func(s *client.Socket, msg string) error { news <- msg; return nil }))
+	<-welcome
+
+	mu.Lock()
+	_ = conns[0].Close() // the network goes away
+	mu.Unlock()
+	fmt.Println("server saw:", <-lost)
+	_ = io.To("news").Emit("news", "sent while away")
+	fmt.Println("recovered:", <-back)
+	fmt.Println("client got:", <-news)
+	// Output:
+	// server saw: transport close
+	// recovered: true
+	// client got: sent while away
 }
