@@ -38,6 +38,24 @@ func dial(url string, opts *client.Options) *client.Socket {
 	return s
 }
 
+// connect is dial for a client whose handlers must be registered before it
+// connects, because the server emits at once: setup registers them. Close
+// the returned socket's Manager.
+func connect(url string, opts *client.Options, setup func(*client.Socket)) *client.Socket {
+	m, err := client.NewManager(url, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := m.Socket("/", nil)
+	setup(s)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		log.Fatal(err)
+	}
+	return s
+}
+
 type userKey struct{}
 
 // The app's own net/http middleware authenticates the handshake and puts
@@ -159,9 +177,10 @@ func ExampleServer_Close() {
 	defer stop()
 
 	got := make(chan string, 1)
-	c := dial(url, nil)
-	defer c.Close()
-	c.On("bye", client.Handle(func(s *client.Socket, msg string) error { got <- msg; return nil }))
+	c := connect(url, nil, func(c *client.Socket) {
+		c.On("bye", client.Handle(func(s *client.Socket, msg string) error { got <- msg; return nil }))
+	})
+	defer c.Manager().Close()
 	<-connected
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -290,14 +309,15 @@ func ExampleConnectionStateRecovery() {
 	}}
 	welcome := make(chan struct{}, 1)
 	news := make(chan string, 1)
-	c := dial(url, &client.Options{
+	c := connect(url, &client.Options{
 		Transports:        []string{client.TransportWebSocket},
 		Dialer:            dialer,
 		ReconnectionDelay: 10 * time.Millisecond,
+	}, func(c *client.Socket) {
+		c.On("welcome", func(*client.Socket, *client.Event) error { welcome <- struct{}{}; return nil })
+		c.On("news", client.Handle(func(s *client.Socket, msg string) error { news <- msg; return nil }))
 	})
-	defer c.Close()
-	c.On("welcome", func(*client.Socket, *client.Event) error { welcome <- struct{}{}; return nil })
-	c.On("news", client.Handle(func(s *client.Socket, msg string) error { news <- msg; return nil }))
+	defer c.Manager().Close()
 	<-welcome
 
 	mu.Lock()
