@@ -19,7 +19,8 @@ type RoomWatcher interface {
 // PeerDataSocket is implemented by a [Socket] whose data shown to other
 // servers differs from its own data value: core's sockets add there what an
 // observer attached (the Admin UI's "_admin" object, as Node puts it in
-// socket.data), leaving Data, which local code reads, alone.
+// socket.data), leaving Data, which local code reads, alone. Like the
+// other Socket methods, PeerData is safe for concurrent use.
 type PeerDataSocket interface {
 	PeerData() any
 }
