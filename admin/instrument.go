@@ -22,6 +22,7 @@ const (
 )
 
 // Options configures [Instrument].
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type Options struct {
 	// Auth is mandatory, as in Node: NoAuth() or BasicAuth(user, hash).
 	Auth *Auth

@@ -9,6 +9,7 @@ import (
 
 // RedisStoreOptions configures a [RedisStore]. The zero value gives Node's
 // defaults.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type RedisStoreOptions struct {
 	// Prefix starts every key: "<Prefix>#<sessionId>". Default
 	// "socket.io-admin".

@@ -10,6 +10,7 @@ import (
 )
 
 // Router is what Mount registers routes on: *echo.Echo or *echo.Group.
+// Mount calls its methods once, from the goroutine that calls Mount.
 type Router interface {
 	Any(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) []*echo.Route
 }
@@ -17,6 +18,7 @@ type Router interface {
 // Options say which values of the handshake's echo.Context socket handlers
 // see. The zero value keeps none (the request's context is passed on in any
 // case).
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type Options struct {
 	// Keys are copied with c.Get at the handshake; a key whose value is nil
 	// is left out.

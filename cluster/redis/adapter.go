@@ -14,6 +14,7 @@ import (
 
 // Options configure the classic Redis adapter. The zero value gives Node's
 // defaults.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type Options struct {
 	// Key prefixes every channel. Default "socket.io"; it must be the same
 	// on every server of the cluster, Node's included.

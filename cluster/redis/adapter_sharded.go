@@ -15,6 +15,7 @@ import (
 // SubscriptionMode says which channels the sharded adapter uses for
 // broadcasts to a single room. Every server of a cluster must use the same
 // mode.
+// A plain value.
 type SubscriptionMode int
 
 const (
@@ -31,6 +32,7 @@ const (
 
 // ShardedOptions configure the sharded adapter. The zero value gives
 // Node's defaults.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type ShardedOptions struct {
 	// ChannelPrefix prefixes every channel. Default "socket.io".
 	ChannelPrefix string

@@ -18,6 +18,7 @@ import (
 // the defaults of Node's @socket.io/redis-streams-adapter 0.3; StreamName,
 // StreamCount, ChannelPrefix, UseShardedPubSub and SessionKeyPrefix must
 // be the same on every server of the cluster, Node's included.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type StreamsOptions struct {
 	// StreamName names the stream. Default "socket.io".
 	StreamName string

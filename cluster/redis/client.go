@@ -32,6 +32,7 @@ type Client interface {
 }
 
 // SubscribeSpec lists what a subscription starts with.
+// A plain value, read once by Subscribe.
 type SubscribeSpec struct {
 	// Channels are subscribed with SUBSCRIBE, or SSUBSCRIBE when Sharded.
 	Channels []string
@@ -42,6 +43,7 @@ type SubscribeSpec struct {
 }
 
 // Message is a message received on a subscription.
+// A plain value, owned by the listener it is handed to.
 type Message struct {
 	// Pattern is the pattern that matched, for PSUBSCRIBE messages.
 	Pattern string

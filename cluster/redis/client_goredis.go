@@ -10,6 +10,7 @@ import (
 )
 
 // GoRedisOptions tune the go-redis [Client]. The zero value is valid.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type GoRedisOptions struct {
 	// HealthCheckInterval is how long a subscription connection may stay
 	// silent before it is pinged; without an answer by the next interval

@@ -39,6 +39,7 @@ type StreamsClient interface {
 
 // StreamEntry is one entry of a Redis stream: its id ("<ms>-<seq>") and
 // its fields.
+// A plain value, owned by whoever received it.
 type StreamEntry struct {
 	ID     string
 	Fields map[string]string

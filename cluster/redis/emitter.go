@@ -22,6 +22,7 @@ var reservedEvents = map[string]bool{
 }
 
 // EmitterOptions configure an [Emitter]. The zero value is valid.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type EmitterOptions struct {
 	// Key prefixes every channel; the servers' Key. Default "socket.io".
 	Key string

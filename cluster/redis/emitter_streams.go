@@ -12,6 +12,7 @@ import (
 
 // StreamsEmitterOptions configure a [StreamsEmitter]. The zero value gives
 // the defaults of Node's @socket.io/redis-streams-emitter.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type StreamsEmitterOptions struct {
 	// StreamName is the servers' stream. Default "socket.io".
 	StreamName string

@@ -15,6 +15,7 @@ const Other = "other"
 
 // Options configure [New]. The zero value works: every event is counted
 // under the event label "other", and every namespace under its own name.
+// A plain value: fill it in before passing it on; it is not to be changed afterwards.
 type Options struct {
 	// Events lists the event names that get their own value of the event
 	// label; every other event is counted under [Other]. Event names come
