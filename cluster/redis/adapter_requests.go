@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/gosio/gosio/core/adapter"
 	"github.com/gosio/gosio/core/parser"
@@ -210,37 +209,20 @@ func (a *Adapter) legacySocketRequest(o *object, typ int64, uid, reqID string) {
 // Node does).
 func (a *Adapter) onServerSideEmit(o *object, reqID string) {
 	d, _ := o.get("data")
-	arr, ok := fromJSONArgs(d).([]any)
-	if !ok || len(arr) == 0 {
-		a.malformed(a.requestChannel, errMalformed)
-		return
-	}
-	event, ok := arr[0].(string)
+	event, args, ok := serverSideEvent(d)
 	if !ok {
 		a.malformed(a.requestChannel, errMalformed)
 		return
 	}
-	args := arr[1:]
-	var ack func(args ...any)
-	if reqID != "" {
-		var once sync.Once
-		ack = func(args ...any) {
-			once.Do(func() {
-				r := &object{}
-				r.set("type", int64(typeServerSideEmit))
-				r.set("requestId", reqID)
-				if len(args) > 0 {
-					t, err := toTree(args[0])
-					if err != nil {
-						a.report(fmt.Errorf("sioredis: server-side acknowledgement: %w", err))
-						return
-					}
-					r.set("data", t)
-				}
-				a.enqueue(a.responseChannel, jsonObject(r))
-			})
+	ack := serverSideAck(reqID, a.report, func(arg any, present bool) {
+		r := &object{}
+		r.set("type", int64(typeServerSideEmit))
+		r.set("requestId", reqID)
+		if present {
+			r.set("data", arg)
 		}
-	}
+		a.enqueue(a.responseChannel, jsonObject(r))
+	})
 	a.handle(fmt.Sprintf("server-side event %q", event), func() { a.nsp.OnServerSideEmit(event, args, ack) })
 }
 

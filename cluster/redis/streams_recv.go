@@ -3,7 +3,6 @@ package sioredis
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/gosio/gosio/core/adapter"
 	"github.com/gosio/gosio/core/parser"
@@ -128,34 +127,19 @@ func (a *StreamsAdapter) broadcastWithAckFrom(uid, reqID string, p *parser.Packe
 // requestId, its first ack argument goes back to the requester.
 func (a *StreamsAdapter) serverSideEmitFrom(uid, reqID string, d *object) {
 	pk, _ := d.get("packet")
-	arr, ok := fromJSONArgs(pk).([]any)
-	if !ok || len(arr) == 0 {
-		return
-	}
-	event, ok := arr[0].(string)
+	event, args, ok := serverSideEvent(pk)
 	if !ok {
 		return
 	}
-	var ack func(args ...any)
-	if reqID != "" {
-		var once sync.Once
-		ack = func(args ...any) {
-			once.Do(func() {
-				r := &object{}
-				r.set("requestId", reqID)
-				if len(args) > 0 {
-					t, err := toTree(args[0])
-					if err != nil {
-						a.report(fmt.Errorf("sioredis: server-side acknowledgement: %w", err))
-						return
-					}
-					r.set("packet", t)
-				}
-				a.respond(uid, msgServerSideEmitResp, r)
-			})
+	ack := serverSideAck(reqID, a.report, func(arg any, present bool) {
+		r := &object{}
+		r.set("requestId", reqID)
+		if present {
+			r.set("packet", arg)
 		}
-	}
-	a.handle(fmt.Sprintf("server-side event %q", event), func() { a.nsp.OnServerSideEmit(event, arr[1:], ack) })
+		a.respond(uid, msgServerSideEmitResp, r)
+	})
+	a.handle(fmt.Sprintf("server-side event %q", event), func() { a.nsp.OnServerSideEmit(event, args, ack) })
 }
 
 func (a *StreamsAdapter) onResponse(typ int64, d *object, reqID string) {
